@@ -1,0 +1,4 @@
+export * from './catalog.module';
+export * from './migrations';
+export * from './product-commands';
+export * from './products-read-model';

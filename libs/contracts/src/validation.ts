@@ -1,0 +1,138 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { CLOUD_EVENT_ATTRIBUTES, CloudEventEnvelope, type CloudEvent } from './cloud-event';
+import { messageDataClass, registeredMessageTypes } from './message-registry';
+
+// Far above any legitimate message (an order of ORDER_LINES_MAX lines is about 100 KiB) and at
+// Kafka's default message.max.bytes, so an oversized value is rejected before it is parsed.
+export const MESSAGE_BYTES_MAX = 1024 * 1024;
+
+// CloudEvents extension attribute names are lower-case letters and digits, at most 20 of them.
+const EXTENSION_ATTRIBUTE_NAME = /^[a-z0-9]{1,20}$/;
+const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set(CLOUD_EVENT_ATTRIBUTES);
+
+// The same options the HTTP ValidationPipe uses, so a body and a message are judged alike.
+export const DATA_VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+};
+
+export type MessageRejectionCode = 'TOO_LARGE' | 'INVALID_JSON' | 'INVALID_ENVELOPE' | 'UNKNOWN_TYPE' | 'INVALID_DATA';
+
+export interface FieldError {
+  readonly field: string;
+  readonly errors: readonly string[];
+}
+
+export interface MessageRejection {
+  readonly code: MessageRejectionCode;
+  readonly message: string;
+  readonly fields: readonly FieldError[];
+}
+
+export type MessageValidation =
+  | { readonly ok: true; readonly event: CloudEvent }
+  | { readonly ok: false; readonly reason: MessageRejection };
+
+export interface ValidateMessageOptions {
+  readonly maxBytes?: number;
+}
+
+export function validateMessage(
+  topic: string,
+  value: Buffer | string | null,
+  options: ValidateMessageOptions = {},
+): MessageValidation {
+  const maxBytes = options.maxBytes ?? MESSAGE_BYTES_MAX;
+  if (value === null) return rejected('INVALID_JSON', 'message has no value');
+  const size = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+  if (size > maxBytes) return rejected('TOO_LARGE', `message is ${size} bytes, more than the ${maxBytes} allowed`);
+  const parsed = parseJson(value);
+  if (!parsed.ok) return parsed;
+  return validateEvent(topic, parsed.json);
+}
+
+function validateEvent(topic: string, json: unknown): MessageValidation {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return rejected('INVALID_ENVELOPE', 'message must be a CloudEvents JSON object');
+  }
+  const attributes = json as Record<string, unknown>;
+  const envelopeErrors = [...envelopeAttributeErrors(attributes), ...extensionAttributeErrors(attributes)];
+  if (envelopeErrors.length > 0) {
+    return rejected('INVALID_ENVELOPE', 'message is not a valid CloudEvents 1.0 envelope', envelopeErrors);
+  }
+  const event = json as CloudEvent<string, object>;
+  const dataClass = messageDataClass(topic, event.type);
+  if (dataClass === undefined) {
+    const allowed = registeredMessageTypes(topic).join(', ') || 'none';
+    const message = `type ${event.type} is not allowed on ${topic} (allowed: ${allowed})`;
+    return rejected('UNKNOWN_TYPE', message, [{ field: 'type', errors: [message] }]);
+  }
+  const dataErrors = fieldErrors(validateSync(plainToInstance(dataClass, event.data), DATA_VALIDATOR_OPTIONS), 'data');
+  if (dataErrors.length > 0) return rejected('INVALID_DATA', `data is not a valid ${event.type}`, dataErrors);
+  return { ok: true, event };
+}
+
+// Flattens class-validator's error tree into one entry per offending field, with dotted paths
+// such as "data.lines.0.quantity"; the HTTP layer returns the same shape in 400 bodies.
+export function fieldErrors(errors: readonly ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    // class-validator leaves the property empty when the value itself is unknown (not an instance).
+    const property = error.property === undefined || error.property === '' ? undefined : error.property;
+    const field = property === undefined ? prefix : prefix === '' ? property : `${prefix}.${property}`;
+    const own = Object.values(error.constraints ?? {});
+    const nested = fieldErrors(error.children ?? [], field);
+    return own.length > 0 ? [{ field, errors: own }, ...nested] : nested;
+  });
+}
+
+type ParsedJson = { readonly ok: true; readonly json: unknown } | { readonly ok: false; readonly reason: MessageRejection };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseJson(value: Buffer | string): ParsedJson {
+  let prototypeKeyFound = false;
+  try {
+    const text = typeof value === 'string' ? value : utf8.decode(value);
+    // A "__proto__" key would replace an object's prototype when copied into a class instance.
+    const json: unknown = JSON.parse(text, (key, nested: unknown) => {
+      if (key === '__proto__') prototypeKeyFound = true;
+      return nested;
+    });
+    if (prototypeKeyFound) return rejected('INVALID_JSON', 'message must not contain a "__proto__" key');
+    return { ok: true, json };
+  } catch (error: unknown) {
+    return rejected('INVALID_JSON', `message is not UTF-8 JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function envelopeAttributeErrors(attributes: Record<string, unknown>): FieldError[] {
+  // Only the known attributes are copied, so nothing in the message can reach the prototype.
+  const envelope = new CloudEventEnvelope();
+  for (const name of CLOUD_EVENT_ATTRIBUTES) {
+    if (Object.hasOwn(attributes, name)) Object.defineProperty(envelope, name, { value: attributes[name], enumerable: true });
+  }
+  return fieldErrors(validateSync(envelope, { validationError: { target: false, value: false } }));
+}
+
+function extensionAttributeErrors(envelope: Record<string, unknown>): FieldError[] {
+  return Object.keys(envelope)
+    .filter((name) => !KNOWN_ATTRIBUTES.has(name))
+    .flatMap((name) => {
+      if (!EXTENSION_ATTRIBUTE_NAME.test(name)) {
+        return [{ field: name, errors: [`${name} is not a CloudEvents attribute or extension name (a-z, 0-9, at most 20)`] }];
+      }
+      const value = envelope[name];
+      const scalar = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+      return scalar ? [] : [{ field: name, errors: [`extension attribute ${name} must be a string, number or boolean`] }];
+    });
+}
+
+function rejected(code: MessageRejectionCode, message: string, fields: readonly FieldError[] = []): {
+  readonly ok: false;
+  readonly reason: MessageRejection;
+} {
+  return { ok: false, reason: { code, message, fields } };
+}

@@ -1,0 +1,92 @@
+import { Pool, PoolClient, QueryResultRow } from 'pg';
+
+/** The narrow query surface every store, projection and handler uses, in or out of a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface TransactionOptions {
+  /**
+   * Keys to serialize on before the transaction writes anything. Writers of one stream take its key
+   * first, so a later writer gets its transaction id only after the earlier one committed: the
+   * outbox relay orders by transaction id, and this keeps that order equal to stream order.
+   */
+  readonly lockKeys?: readonly string[];
+}
+
+export const POOL_SIZE_MAX = 10;
+export const STATEMENT_TIMEOUT_MS = 30_000;
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+export const CONNECTION_TIMEOUT_MS = 5_000;
+
+const SCHEMA_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${JSON.stringify(schema)}`);
+}
+
+/** A PostgreSQL connection pool bound to one service's schema. */
+export class Database implements Queryable {
+  readonly pool: Pool;
+
+  constructor(
+    readonly url: string,
+    readonly schema: string,
+    poolSizeMax = POOL_SIZE_MAX,
+  ) {
+    assertSchemaName(schema);
+    this.pool = new Pool({
+      connectionString: url,
+      max: poolSizeMax,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      options: `-c search_path=${schema}`,
+      application_name: `restock-${schema}`,
+    });
+    // An idle client that loses its server (a PostgreSQL restart) must not crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: readonly unknown[]) {
+    return this.pool.query<R>(sql, params as unknown[]);
+  }
+
+  async transaction<T>(work: (tx: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      if (options.lockKeys && options.lockKeys.length > 0) {
+        await client.query(
+          'SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest($1::text[]) key ORDER BY 1) keys',
+          [options.lockKeys],
+        );
+      }
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,39 @@
+/** An append whose expected version no longer matches the stream: someone else wrote first. */
+export class ConcurrencyError extends Error {
+  readonly code = 'EVENT_STORE.CONCURRENCY_CONFLICT';
+
+  constructor(readonly streamIds: readonly string[]) {
+    super(`expected version no longer matches for stream(s): ${streamIds.slice(0, 5).join(', ')}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+const TRANSIENT_PG_CODES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  '53300', // too_many_connections
+]);
+
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * Whether retrying the same work later can succeed: lost connections, restarts, conflicts.
+ * Everything else is a fault of the input or the code and must not be retried forever.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof ConcurrencyError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
+    error.message,
+  );
+}

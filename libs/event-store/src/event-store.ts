@@ -1,0 +1,158 @@
+import { ConcurrencyError } from './errors';
+import { Queryable } from './database';
+
+export interface NewEvent {
+  /** Unique per event; deterministic from its cause so a replayed input re-creates the same ids. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface StoredEvent {
+  readonly position: string;
+  readonly transactionId: string;
+  readonly streamId: string;
+  readonly version: number;
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly recordedAt: Date;
+}
+
+export interface StreamAppend {
+  readonly streamId: string;
+  /** The version the writer decided against: 0 for a stream that does not exist yet. */
+  readonly expectedVersion: number;
+  readonly events: readonly NewEvent[];
+}
+
+/** A point in commit order: every row with a smaller (transactionId, position) was seen. */
+export interface Checkpoint {
+  readonly transactionId: string;
+  readonly position: string;
+}
+
+export const START: Checkpoint = { transactionId: '0', position: '0' };
+
+interface EventRow {
+  position: string;
+  transaction_id: string;
+  stream_id: string;
+  version: number;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    position: row.position,
+    transactionId: row.transaction_id,
+    streamId: row.stream_id,
+    version: row.version,
+    id: row.event_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** Appends to one stream; see appendToStreams. Returns the stream's new version. */
+export async function append(tx: Queryable, streamId: string, expectedVersion: number, events: readonly NewEvent[]): Promise<number> {
+  await appendToStreams(tx, [{ streamId, expectedVersion, events }]);
+  return expectedVersion + events.length;
+}
+
+/**
+ * Appends to many streams in two statements, with optimistic concurrency: when any stream is not
+ * at its expected version it throws ConcurrencyError and, because the caller's transaction then
+ * rolls back, nothing of the batch is written. Must run inside a transaction.
+ */
+export async function appendToStreams(tx: Queryable, appends: readonly StreamAppend[]): Promise<void> {
+  const writes = appends.filter((write) => write.events.length > 0);
+  if (writes.length === 0) return;
+  const ids = writes.map((write) => write.streamId);
+  if (new Set(ids).size !== ids.length) throw new Error('appendToStreams: one entry per stream');
+  const claimed = await tx.query<{ stream_id: string }>(
+    `WITH wanted AS (
+       SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS w(stream_id, expected, next)
+     ), created AS (
+       INSERT INTO streams (stream_id, version)
+       SELECT stream_id, next FROM wanted WHERE expected = 0
+       ON CONFLICT (stream_id) DO NOTHING
+       RETURNING stream_id
+     ), advanced AS (
+       UPDATE streams s SET version = w.next FROM wanted w
+       WHERE s.stream_id = w.stream_id AND w.expected > 0 AND s.version = w.expected
+       RETURNING s.stream_id
+     )
+     SELECT stream_id FROM created UNION ALL SELECT stream_id FROM advanced`,
+    [ids, writes.map((write) => write.expectedVersion), writes.map((write) => write.expectedVersion + write.events.length)],
+  );
+  if (claimed.rows.length !== writes.length) {
+    const won = new Set(claimed.rows.map((row) => row.stream_id));
+    throw new ConcurrencyError(ids.filter((id) => !won.has(id)));
+  }
+  const streamIds: string[] = [];
+  const versions: number[] = [];
+  const eventIds: string[] = [];
+  const types: string[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
+  for (const write of writes) {
+    write.events.forEach((event, index) => {
+      streamIds.push(write.streamId);
+      versions.push(write.expectedVersion + index + 1);
+      eventIds.push(event.id);
+      types.push(event.type);
+      data.push(JSON.stringify(event.data));
+      metadata.push(JSON.stringify(event.metadata ?? {}));
+    });
+  }
+  await tx.query(
+    `INSERT INTO events (stream_id, version, event_id, type, data, metadata)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+    [streamIds, versions, eventIds, types, data, metadata],
+  );
+}
+
+export async function streamVersion(q: Queryable, streamId: string): Promise<number> {
+  const result = await q.query<{ version: number }>('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
+  return result.rows[0]?.version ?? 0;
+}
+
+export async function readStream(q: Queryable, streamId: string, afterVersion = 0): Promise<StoredEvent[]> {
+  const result = await q.query<EventRow>(
+    `SELECT position, transaction_id::text, stream_id, version, event_id, type, data, metadata, recorded_at
+     FROM events WHERE stream_id = $1 AND version > $2 ORDER BY version`,
+    [streamId, afterVersion],
+  );
+  return result.rows.map(toStoredEvent);
+}
+
+/**
+ * Reads committed events in commit order after a checkpoint. Only transactions older than every
+ * transaction still running are read, so a row whose bigserial position was taken before a row
+ * already read, but committed after it, is never skipped.
+ */
+export async function readAllCommitted(q: Queryable, after: Checkpoint, limit: number): Promise<StoredEvent[]> {
+  const result = await q.query<EventRow>(
+    `SELECT position, transaction_id::text, stream_id, version, event_id, type, data, metadata, recorded_at
+     FROM events
+     WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY transaction_id, position
+     LIMIT $3`,
+    [after.transactionId, after.position, limit],
+  );
+  return result.rows.map(toStoredEvent);
+}
+
+export function checkpointOf(event: { transactionId: string; position: string }): Checkpoint {
+  return { transactionId: event.transactionId, position: event.position };
+}

@@ -1,0 +1,118 @@
+import { Client } from 'pg';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { assertSchemaName } from './database';
+
+const MIGRATION_LOCK_KEY = 'restock.migrations';
+
+/**
+ * The tables every service needs: its event store, its outbox, the inputs it has processed and
+ * its projections' checkpoints. Each service lists this first among its own migrations.
+ */
+export class CreateEventStore1764000000000 implements MigrationInterface {
+  name = 'CreateEventStore1764000000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE streams (
+        stream_id text PRIMARY KEY,
+        version integer NOT NULL CHECK (version >= 0)
+      )`);
+    await runner.query(`
+      CREATE TABLE events (
+        position bigserial PRIMARY KEY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        stream_id text NOT NULL,
+        version integer NOT NULL,
+        event_id text NOT NULL,
+        type text NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL DEFAULT '{}',
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (stream_id, version)
+      )`);
+    await runner.query(`CREATE INDEX events_transaction_position ON events (transaction_id, position)`);
+    await runner.query(`
+      CREATE TABLE outbox (
+        position bigserial PRIMARY KEY,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        topic text NOT NULL,
+        message_key text,
+        value jsonb NOT NULL,
+        headers jsonb NOT NULL DEFAULT '{}'
+      )`);
+    await runner.query(`CREATE INDEX outbox_transaction_position ON outbox (transaction_id, position)`);
+    await runner.query(`
+      CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('outbox_' || TG_TABLE_SCHEMA, '');
+        RETURN NULL;
+      END $$`);
+    await runner.query(`
+      CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
+      FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`);
+    await runner.query(`
+      CREATE TABLE outbox_checkpoint (
+        relay text PRIMARY KEY,
+        transaction_id xid8 NOT NULL,
+        position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await runner.query(`
+      CREATE TABLE processed_inputs (
+        consumer text NOT NULL,
+        input_id text NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, input_id)
+      )`);
+    await runner.query(`
+      CREATE TABLE projection_checkpoints (
+        projection text PRIMARY KEY,
+        transaction_id xid8 NOT NULL,
+        position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    for (const table of ['projection_checkpoints', 'processed_inputs', 'outbox_checkpoint', 'outbox', 'events', 'streams']) {
+      await runner.query(`DROP TABLE ${table}`);
+    }
+    await runner.query('DROP FUNCTION outbox_notify()');
+  }
+}
+
+export type MigrationClass = new () => MigrationInterface;
+
+/**
+ * Creates the schema and runs the service's migrations with TypeORM. Two instances starting at
+ * once serialize on an advisory lock, so each migration runs exactly once.
+ */
+export async function runMigrations(url: string, schema: string, migrations: readonly MigrationClass[]): Promise<string[]> {
+  assertSchemaName(schema);
+  const lock = new Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MIGRATION_LOCK_KEY]);
+    await lock.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url,
+      schema,
+      migrations: [...migrations],
+      migrationsTableName: 'migrations',
+      migrationsTransactionMode: 'each',
+      logging: false,
+      extra: { options: `-c search_path=${schema}` },
+    });
+    await dataSource.initialize();
+    try {
+      const ran = await dataSource.runMigrations({ transaction: 'each' });
+      return ran.map((migration) => migration.name);
+    } finally {
+      await dataSource.destroy();
+    }
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
+}

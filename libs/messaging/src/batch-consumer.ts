@@ -1,0 +1,266 @@
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { PoolClient } from 'pg';
+import { CloudEvent, validateMessage } from '@restock/contracts';
+import { claimInputs, Database, isTransientError } from '@restock/event-store';
+import { DeadLetter, DeadLetterReason, sendDeadLetters } from './dead-letters';
+import { createIdempotentProducer, ensureTopics, TopicNamer } from './kafka';
+import { deadLetterTopic } from '@restock/contracts';
+
+export const CHUNK_SIZE_MAX = 500;
+export const HANDLER_RETRIES_MAX = 3;
+export const RETRY_BACKOFF_MS_MIN = 100;
+export const RETRY_BACKOFF_MS_MAX = 5_000;
+export const SESSION_TIMEOUT_MS = 30_000;
+export const REBALANCE_TIMEOUT_MS = 60_000;
+export const HEARTBEAT_INTERVAL_MS = 3_000;
+export const MAX_BYTES_PER_PARTITION = 1_048_576;
+export const MAX_WAIT_MS = 100;
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+
+/** One validated input as a handler sees it. `topic` is the logical (contract) name. */
+export interface ConsumedInput {
+  readonly event: CloudEvent;
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: KafkaMessage;
+}
+
+export interface Rejection {
+  readonly inputId: string;
+  readonly reason: DeadLetterReason;
+}
+
+/** What a handler may answer: inputs it refuses (they go to the dead-letter topic, not recorded as processed). */
+export interface HandlerOutcome {
+  readonly rejected?: readonly Rejection[];
+}
+
+export type BatchHandler = (inputs: readonly ConsumedInput[], tx: PoolClient) => Promise<HandlerOutcome | void>;
+
+/** Thrown by a fault hook: it escapes every retry, as a crash of the process would. */
+export class SimulatedCrash extends Error {
+  constructor(where: string) {
+    super(`simulated crash ${where}`);
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/** Points where tests make the consumer fail, to prove what a crash there leaves behind. */
+export interface ConsumerFaults {
+  beforeCommit?(inputs: readonly ConsumedInput[]): void | Promise<void>;
+  afterCommitBeforeOffsets?(inputs: readonly ConsumedInput[]): void | Promise<void>;
+}
+
+export interface ConsumerMetrics {
+  processed?(topic: string, count: number, durationMs: number): void;
+  deadLettered?(topic: string, code: string): void;
+  duplicate?(topic: string, count: number): void;
+}
+
+export interface BatchConsumerOptions {
+  readonly kafka: Kafka;
+  readonly namer: TopicNamer;
+  readonly db: Database;
+  /** Logical group id; the physical one carries the topic prefix. */
+  readonly groupId: string;
+  /** Names the consumer in processed_inputs: an input id counts once per consumer. */
+  readonly consumerName: string;
+  readonly topics: readonly string[];
+  readonly handlerFor: (topic: string) => BatchHandler;
+  /** Keys to lock before writing; defaults to the Kafka message key (the SKU or order id). */
+  readonly lockKeyOf?: (input: ConsumedInput) => string | null;
+  readonly chunkSizeMax?: number;
+  readonly retriesMax?: number;
+  readonly maxMessageBytes?: number;
+  readonly faults?: ConsumerFaults;
+  readonly metrics?: ConsumerMetrics;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(RETRY_BACKOFF_MS_MAX, RETRY_BACKOFF_MS_MIN * 2 ** Math.min(attempt, 10));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Consumes topics in batches with at-least-once delivery and exactly-once effects: a chunk of a
+ * partition's batch is validated, its fresh inputs are handled in ONE database transaction that
+ * also records their ids, and only after that commit are dead letters sent and offsets committed.
+ * Poison inputs are dead-lettered and the partition moves on; a database outage is waited out.
+ */
+export class BatchConsumer {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly chunkSizeMax: number;
+  private readonly retriesMax: number;
+
+  constructor(private readonly options: BatchConsumerOptions) {
+    this.chunkSizeMax = options.chunkSizeMax ?? CHUNK_SIZE_MAX;
+    this.retriesMax = options.retriesMax ?? HANDLER_RETRIES_MAX;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, namer } = this.options;
+    await ensureTopics(
+      kafka,
+      this.options.topics.flatMap((topic) => [
+        { name: namer.physical(topic), partitions: 6 },
+        { name: namer.physical(deadLetterTopic(topic)), partitions: 6 },
+      ]),
+    );
+    this.producer = createIdempotentProducer(kafka);
+    await this.producer.connect();
+    this.consumer = kafka.consumer({
+      groupId: namer.physical(this.options.groupId),
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+      maxWaitTimeInMs: MAX_WAIT_MS,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10 },
+    });
+    await this.consumer.connect();
+    for (const topic of this.options.topics) {
+      await this.consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+  }
+
+  /** Finishes the batch in flight, commits it, leaves the group. */
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    const producer = this.producer;
+    this.consumer = null;
+    this.producer = null;
+    await consumer?.disconnect();
+    await producer?.disconnect();
+  }
+
+  private async consumeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const topic = this.options.namer.logical(batch.topic);
+    for (let start = 0; start < batch.messages.length; start += this.chunkSizeMax) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + this.chunkSizeMax);
+      const letters: DeadLetter[] = [];
+      const valid: ConsumedInput[] = [];
+      for (const message of chunk) {
+        const result = validateMessage(topic, message.value, this.options.maxMessageBytes ? { maxBytes: this.options.maxMessageBytes } : undefined);
+        if (result.ok) valid.push({ event: result.event, topic, partition: batch.partition, message });
+        else letters.push({ topic, partition: batch.partition, message, reason: result.reason });
+      }
+      if (valid.length > 0) {
+        const fresh = await this.handleWithRetry(valid, letters, heartbeat, isRunning);
+        await this.options.faults?.afterCommitBeforeOffsets?.(fresh);
+      }
+      await sendDeadLetters(this.producer!, this.options.namer, this.options.consumerName, letters, new Date());
+      for (const letter of letters) this.options.metrics?.deadLettered?.(topic, letter.reason.code);
+      const last = chunk[chunk.length - 1]!;
+      resolveOffset(last.offset);
+      await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
+      await heartbeat();
+    }
+  }
+
+  private async handleWithRetry(
+    inputs: readonly ConsumedInput[],
+    letters: DeadLetter[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<ConsumedInput[]> {
+    let failures = 0;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const { fresh, rejected } = await this.handleOnce(inputs);
+        letters.push(...rejected);
+        return fresh;
+      } catch (error) {
+        if (error instanceof SimulatedCrash) throw error;
+        const transient = isTransientError(error);
+        if (!transient) failures += 1;
+        this.options.log?.(transient ? 'warn' : 'error', 'input batch failed', {
+          topic: inputs[0]!.topic,
+          partition: inputs[0]!.partition,
+          size: inputs.length,
+          attempt,
+          transient,
+          error: errorMessage(error),
+        });
+        if (!isRunning()) throw error;
+        if (failures > this.retriesMax) return this.isolatePoison(inputs, letters, heartbeat, isRunning, error);
+        await sleep(backoffMs(attempt));
+        await heartbeat();
+      }
+    }
+  }
+
+  /** Retries each input on its own so one bad input cannot hold back the rest of its chunk. */
+  private async isolatePoison(
+    inputs: readonly ConsumedInput[],
+    letters: DeadLetter[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+    error: unknown,
+  ): Promise<ConsumedInput[]> {
+    if (inputs.length === 1) {
+      const input = inputs[0]!;
+      letters.push({
+        topic: input.topic,
+        partition: input.partition,
+        message: input.message,
+        reason: { code: 'PROCESSING_FAILED', message: errorMessage(error) },
+      });
+      return [];
+    }
+    const fresh: ConsumedInput[] = [];
+    for (const input of inputs) fresh.push(...(await this.handleWithRetry([input], letters, heartbeat, isRunning)));
+    return fresh;
+  }
+
+  private async handleOnce(inputs: readonly ConsumedInput[]): Promise<{ fresh: ConsumedInput[]; rejected: DeadLetter[] }> {
+    const started = performance.now();
+    const { db, consumerName, faults } = this.options;
+    const lockKeyOf = this.options.lockKeyOf ?? ((input: ConsumedInput) => input.message.key?.toString() ?? null);
+    const lockKeys = inputs.map(lockKeyOf).filter((key): key is string => key !== null);
+    let fresh: ConsumedInput[] = [];
+    const letters = await db.transaction(
+      async (tx) => {
+        const claimed = await claimInputs(tx, consumerName, inputs.map((input) => input.event.id));
+        fresh = inputs.filter((input) => claimed.delete(input.event.id));
+        if (fresh.length === 0) return [];
+        const outcome = await this.options.handlerFor(inputs[0]!.topic)(fresh, tx);
+        const rejected = outcome?.rejected ?? [];
+        if (rejected.length > 0) {
+          await tx.query('DELETE FROM processed_inputs WHERE consumer = $1 AND input_id = ANY($2::text[])', [
+            consumerName,
+            rejected.map((rejection) => rejection.inputId),
+          ]);
+        }
+        await faults?.beforeCommit?.(fresh);
+        const byId = new Map(fresh.map((input) => [input.event.id, input]));
+        return rejected.flatMap((rejection) => {
+          const input = byId.get(rejection.inputId);
+          return input ? [{ topic: input.topic, partition: input.partition, message: input.message, reason: rejection.reason }] : [];
+        });
+      },
+      { lockKeys },
+    );
+    const duplicates = inputs.length - fresh.length;
+    if (duplicates > 0) this.options.metrics?.duplicate?.(inputs[0]!.topic, duplicates);
+    this.options.metrics?.processed?.(inputs[0]!.topic, fresh.length, performance.now() - started);
+    return { fresh, rejected: letters };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './batch-consumer';
+export * from './dead-letters';
+export * from './kafka';
+export * from './kafka-transport';
+export * from './outbox-relay';

@@ -1,0 +1,61 @@
+import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { PoolClient } from 'pg';
+import { BatchConsumer, BatchConsumerOptions, ConsumedInput, HandlerOutcome } from './batch-consumer';
+
+/** What an @EventPattern(topic) handler receives besides its inputs: the transaction to write in. */
+export class KafkaBatchContext extends BaseRpcContext<[string, PoolClient]> {
+  get topic(): string {
+    return this.args[0];
+  }
+
+  get transaction(): PoolClient {
+    return this.args[1];
+  }
+}
+
+export type KafkaTransportOptions = Omit<BatchConsumerOptions, 'topics' | 'handlerFor'>;
+
+/**
+ * The NestJS face of BatchConsumer: each `@EventPattern(<topic>)` method becomes the batch handler
+ * of that topic. A handler gets `(inputs: ConsumedInput[], context: KafkaBatchContext)` and returns
+ * a HandlerOutcome (or nothing); it writes its effects through `context.transaction`.
+ */
+export class KafkaTransport extends Server implements CustomTransportStrategy {
+  private consumer: BatchConsumer | null = null;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    const topics = [...this.messageHandlers.keys()];
+    this.consumer = new BatchConsumer({
+      ...this.options,
+      topics,
+      handlerFor: (topic) => async (inputs: readonly ConsumedInput[], tx: PoolClient) => {
+        const handler = this.getHandlerByPattern(topic);
+        if (!handler) throw new Error(`no handler for topic ${topic}`);
+        const result = await handler(inputs, new KafkaBatchContext([topic, tx]));
+        return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as HandlerOutcome | void;
+      },
+    });
+    this.consumer.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+
+  on(): void {
+    // kafkajs reports its own events through the log creator; nothing to subscribe to here.
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+}

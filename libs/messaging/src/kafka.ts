@@ -1,0 +1,99 @@
+import { Kafka, logLevel, LogEntry, Partitioners, Producer, ProducerConfig } from 'kafkajs';
+
+export const CONNECTION_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const CLIENT_RETRIES_MAX = 8;
+
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Prepended to every topic name; empty in production. Tests use it to isolate their runs. */
+  readonly topicPrefix: string;
+}
+
+export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:9092'): string[] {
+  return (value ?? fallback)
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+}
+
+function jsonLogCreator(level: logLevel) {
+  return ({ namespace, level: entryLevel, log }: LogEntry) => {
+    if (entryLevel > level) return;
+    const { message, ...rest } = log;
+    process.stderr.write(`${JSON.stringify({ level: logLevel[entryLevel], logger: 'kafkajs', namespace, msg: message, ...rest })}\n`);
+  };
+}
+
+export function createKafka(settings: KafkaSettings): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: [...settings.brokers],
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    retry: { retries: CLIENT_RETRIES_MAX, initialRetryTime: 200, maxRetryTime: 10_000, factor: 0.2, multiplier: 2 },
+    logLevel: logLevel.ERROR,
+    logCreator: jsonLogCreator,
+  });
+}
+
+/**
+ * A producer for messages that need no transaction (dead letters, test inputs). Idempotence keeps
+ * retried sends from duplicating; the default partitioner is the Java client's murmur2, so other
+ * Java producers put a key on the same partition we do.
+ */
+export function createIdempotentProducer(kafka: Kafka, extra: Partial<ProducerConfig> = {}): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: CLIENT_RETRIES_MAX },
+    ...extra,
+  });
+}
+
+export class TopicNamer {
+  constructor(readonly prefix: string) {}
+
+  physical(topic: string): string {
+    return `${this.prefix}${topic}`;
+  }
+
+  logical(physicalTopic: string): string {
+    if (!physicalTopic.startsWith(this.prefix)) throw new Error(`topic ${physicalTopic} lacks prefix ${this.prefix}`);
+    return physicalTopic.slice(this.prefix.length);
+  }
+}
+
+export interface TopicToCreate {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** Creates the topics that do not exist yet (names already physical). Idempotent. */
+export async function ensureTopics(kafka: Kafka, topics: readonly TopicToCreate[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic.name));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic: topic.name,
+        numPartitions: topic.partitions,
+        replicationFactor: -1,
+        configEntries: Object.entries(topic.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  } catch (error) {
+    // A concurrent creator winning the race is fine: the topics exist either way.
+    if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+  } finally {
+    await admin.disconnect();
+  }
+}

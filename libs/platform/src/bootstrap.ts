@@ -1,0 +1,64 @@
+import { INestApplication, Type, DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Kafka } from 'kafkajs';
+import { Logger } from 'nestjs-pino';
+import { Database, MigrationClass, runMigrations } from '@restock/event-store';
+import { ConsumedInput, KafkaTransport, TopicNamer } from '@restock/messaging';
+import type { ServiceConfig } from './config';
+import { Metrics } from './metrics';
+import { KAFKA } from './tokens';
+import { contractValidationPipe } from './validation';
+
+export interface ServiceDefinition {
+  readonly module: DynamicModule | Type<unknown>;
+  readonly migrations: readonly MigrationClass[];
+  /** Present when the service consumes topics through @EventPattern handlers. */
+  readonly consumer?: {
+    readonly groupId: string;
+    readonly lockKeyOf?: (input: ConsumedInput) => string | null;
+  };
+}
+
+export interface RunningService {
+  readonly app: INestApplication;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Migrates the service's schema, then starts its HTTP API (Fastify) and, if it has one, its Kafka
+ * consumer. On SIGTERM/SIGINT Nest closes the consumer (finishing its batch), the relay and the pool.
+ */
+export async function startService(config: ServiceConfig, definition: ServiceDefinition): Promise<RunningService> {
+  await runMigrations(config.databaseUrl, config.schema, definition.migrations);
+  const app = await NestFactory.create<NestFastifyApplication>(definition.module, new FastifyAdapter({ bodyLimit: config.httpBodyBytesMax }), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(contractValidationPipe());
+  app.enableShutdownHooks();
+  if (definition.consumer) {
+    const metrics = app.get(Metrics);
+    const logger = app.get(Logger);
+    app.connectMicroservice(
+      {
+        strategy: new KafkaTransport({
+          kafka: app.get<Kafka>(KAFKA),
+          namer: app.get(TopicNamer),
+          db: app.get(Database),
+          consumerName: config.service,
+          metrics,
+          log: (level, message, fields) => logger[level === 'warn' ? 'warn' : level === 'error' ? 'error' : 'log']({ ...fields, msg: message }),
+          ...definition.consumer,
+        }),
+      },
+      { inheritAppConfig: true },
+    );
+    await app.startAllMicroservices();
+  }
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { parseBrokers } from '@restock/messaging';
+
+export const SERVICES = {
+  catalog: { port: 3001, schema: 'catalog' },
+  inventory: { port: 3002, schema: 'inventory' },
+  orders: { port: 3003, schema: 'orders' },
+  'supplier-receipts': { port: 3004, schema: 'supplier_receipts' },
+  fulfillment: { port: 3005, schema: 'fulfillment' },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/restock';
+export const HTTP_BODY_BYTES_MAX = 1_048_576;
+
+export interface ServiceConfig {
+  readonly service: ServiceName;
+  /** Distinguishes instances of one service in logs and client ids. */
+  readonly instanceId: string;
+  readonly schema: string;
+  readonly host: string;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly topicPrefix: string;
+  /** null: operator endpoints are off. */
+  readonly operatorToken: string | null;
+  readonly environment: 'development' | 'test' | 'production';
+  readonly logLevel: string;
+  readonly httpBodyBytesMax: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function envName(service: ServiceName, suffix: string): string {
+  return `${service.toUpperCase().replace(/-/g, '_')}_${suffix}`;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** Reads one service's configuration from the environment; every value has a development default but the token. */
+export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  const environment = (env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development') as ServiceConfig['environment'];
+  const brokers = parseBrokers(env.KAFKA_BROKERS);
+  if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS is empty');
+  return {
+    service,
+    instanceId: env.RESTOCK_INSTANCE_ID ?? `${service}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    schema: SERVICES[service].schema,
+    host: env.HOST ?? '0.0.0.0',
+    port: integer(env, envName(service, 'PORT'), SERVICES[service].port, 0, 65_535),
+    databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    kafkaBrokers: brokers,
+    topicPrefix: env.RESTOCK_TOPIC_PREFIX ?? '',
+    operatorToken: env.RESTOCK_OPERATOR_TOKEN && env.RESTOCK_OPERATOR_TOKEN.length > 0 ? env.RESTOCK_OPERATOR_TOKEN : null,
+    environment,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    httpBodyBytesMax: integer(env, 'RESTOCK_HTTP_BODY_BYTES_MAX', HTTP_BODY_BYTES_MAX, 1_024, 16 * HTTP_BODY_BYTES_MAX),
+    ...overrides,
+  };
+}

@@ -1,0 +1,79 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { LoggerModule } from 'nestjs-pino';
+import { Database } from '@restock/event-store';
+import { createKafka, OutboxRelay, TopicNamer } from '@restock/messaging';
+import type { ServiceConfig } from './config';
+import { HealthController } from './health';
+import { Metrics, MetricsController } from './metrics';
+import { KAFKA, SERVICE_CONFIG } from './tokens';
+
+/** Runs the service's outbox relay for as long as the application runs. */
+@Injectable()
+export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private readonly relay: OutboxRelay;
+
+  constructor(db: Database, @Inject(KAFKA) kafka: Kafka, namer: TopicNamer, @Inject(SERVICE_CONFIG) config: ServiceConfig, metrics: Metrics) {
+    this.relay = new OutboxRelay({
+      db,
+      kafka,
+      namer,
+      relayName: config.service,
+      onPublished: (count) => metrics.outboxPublished.inc(count),
+      onError: (error) => this.logger.warn(`outbox relay: ${error instanceof Error ? error.message : String(error)}`),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+@Injectable()
+class DatabaseCloser implements OnApplicationShutdown {
+  constructor(private readonly db: Database) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/**
+ * What every service shares: configuration, its database pool (bound to its schema), Kafka,
+ * the topic namer, metrics, health and the outbox relay. Import it once, in the service's root module.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: ServiceConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { service: config.service, instance: config.instanceId },
+            autoLogging: false,
+            quietReqLogger: true,
+          },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
+        { provide: Database, useFactory: () => new Database(config.databaseUrl, config.schema) },
+        { provide: KAFKA, useFactory: () => createKafka({ brokers: config.kafkaBrokers, clientId: config.instanceId, topicPrefix: config.topicPrefix }) },
+        { provide: TopicNamer, useValue: new TopicNamer(config.topicPrefix) },
+        Metrics,
+        OutboxRelayRunner,
+        DatabaseCloser,
+      ],
+      exports: [SERVICE_CONFIG, Database, KAFKA, TopicNamer, Metrics],
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { Kafka, KafkaMessage } from 'kafkajs';
+import { createIdempotentProducer, createKafka, ensureTopics, parseBrokers, TopicNamer } from '@restock/messaging';
+
+/**
+ * The real PostgreSQL and Kafka that integration tests run against. tools/stack/test.mjs starts
+ * them (or takes DATABASE_URL / KAFKA_BROKERS from the environment) before Jest runs.
+ */
+export const TEST_SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_BROKERS = parseBrokers(process.env.KAFKA_BROKERS);
+
+function suffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export interface TestDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database for one test file, so tests never see each other's rows. */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const name = `restock_${label.replace(/[^a-z0-9]/g, '_')}_${suffix()}`;
+  const admin = new Client({ connectionString: TEST_SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: withDatabase(TEST_SERVER_URL, name),
+    async drop() {
+      const client = new Client({ connectionString: TEST_SERVER_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export interface TestKafka {
+  readonly kafka: Kafka;
+  readonly brokers: readonly string[];
+  /** A prefix no other test run uses: topics and groups of this test are its own. */
+  readonly topicPrefix: string;
+  readonly namer: TopicNamer;
+  /** Publishes raw messages (values already serialized or objects to serialize) to a logical topic. */
+  publish(topic: string, messages: readonly { key: string | null; value: unknown; headers?: Record<string, string> }[]): Promise<void>;
+  /** Reads a logical topic from the beginning until `until` holds for what was read or the time runs out. */
+  readUntil(topic: string, until: (messages: readonly KafkaMessage[]) => boolean, timeoutMs?: number): Promise<KafkaMessage[]>;
+  createTopics(topics: readonly string[], partitions?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const READ_TIMEOUT_MS = 20_000;
+
+export function testKafka(label = 'test'): TestKafka {
+  const topicPrefix = `t${suffix()}-${label}.`;
+  const namer = new TopicNamer(topicPrefix);
+  const kafka = createKafka({ brokers: TEST_BROKERS, clientId: `restock-test-${label}`, topicPrefix });
+  const producer = createIdempotentProducer(kafka);
+  let connected: Promise<void> | null = null;
+  return {
+    kafka,
+    brokers: TEST_BROKERS,
+    topicPrefix,
+    namer,
+    async createTopics(topics, partitions = 6) {
+      await ensureTopics(kafka, topics.map((topic) => ({ name: namer.physical(topic), partitions })));
+    },
+    async publish(topic, messages) {
+      connected ??= producer.connect();
+      await connected;
+      await producer.send({
+        topic: namer.physical(topic),
+        acks: -1,
+        messages: messages.map((message) => ({
+          key: message.key,
+          value: typeof message.value === 'string' || Buffer.isBuffer(message.value) ? message.value : JSON.stringify(message.value),
+          headers: message.headers ?? {},
+        })),
+      });
+    },
+    async readUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
+      const consumer = kafka.consumer({ groupId: `${topicPrefix}reader-${suffix()}`, maxWaitTimeInMs: 100 });
+      const messages: KafkaMessage[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`read ${messages.length} messages from ${topic} without meeting the condition in ${timeoutMs} ms`)), timeoutMs);
+          if (until(messages)) {
+            clearTimeout(timer);
+            resolve();
+            return;
+          }
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              messages.push(message);
+              if (until(messages)) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          });
+        });
+        return messages;
+      } finally {
+        await consumer.disconnect();
+      }
+    },
+    async close() {
+      if (connected) await producer.disconnect();
+    },
+  };
+}
+
+/** Polls until the probe returns a value other than undefined, or fails with the last error seen. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw lastError instanceof Error ? lastError : new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export function parseValue<T = Record<string, unknown>>(message: KafkaMessage): T {
+  return JSON.parse(message.value?.toString() ?? 'null') as T;
+}

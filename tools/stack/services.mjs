@@ -1,0 +1,147 @@
+// Starts Restock services as child processes running their TypeScript directly through
+// @swc-node/register, waits for them to be ready and stops them. Used by `npm start`, and by
+// tests and benchmarks that need running services.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { REPO_ROOT } from './infra.mjs';
+
+export const SERVICES = [
+  { name: 'catalog', port: 3001 },
+  { name: 'inventory', port: 3002 },
+  { name: 'orders', port: 3003 },
+  { name: 'supplier-receipts', port: 3004 },
+  { name: 'fulfillment', port: 3005 },
+];
+export const INSTANCE_PORT_STEP = 100;
+const READY_TIMEOUT_MS = 120_000;
+const READY_POLL_MS = 250;
+const READY_REQUEST_TIMEOUT_MS = 2_000;
+const STOP_GRACE_MS = 10_000;
+
+// Children live in their own process groups, so they would outlive a parent that dies of an
+// uncaught error; this last-resort hook takes them down with it.
+const liveChildren = new Set();
+process.on('exit', () => {
+  for (const handle of liveChildren) signal(handle, 'SIGKILL');
+});
+
+export function serviceEntry(name) {
+  return join(REPO_ROOT, 'apps', name, 'src', 'main.ts');
+}
+
+export function serviceExists(name) {
+  return existsSync(serviceEntry(name));
+}
+
+export function portEnvName(name) {
+  return `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
+}
+
+export function servicePort(name, instance = 0) {
+  const service = SERVICES.find((candidate) => candidate.name === name);
+  if (!service) throw new Error(`unknown service ${name}; known: ${SERVICES.map((s) => s.name).join(', ')}`);
+  return service.port + instance * INSTANCE_PORT_STEP;
+}
+
+// env carries DATABASE_URL, KAFKA_BROKERS, RESTOCK_OPERATOR_TOKEN and anything else the service
+// needs; the port variable and the swc-node settings are added here. `entry` replaces
+// apps/<name>/src/main.ts, for a stand-in service in tests of the tooling.
+export function startService({
+  name,
+  instance = 0,
+  port = servicePort(name, instance),
+  env = {},
+  entry = serviceEntry(name),
+  quiet = false,
+}) {
+  const label = instance === 0 ? name : `${name}#${instance + 1}`;
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
+      ...env,
+      [portEnvName(name)]: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group keeps a terminal Ctrl-C away from the service, so the parent decides
+    // the order of shutdown.
+    detached: true,
+  });
+  const handle = { name, label, instance, port, url: `http://127.0.0.1:${port}`, child, exitCode: undefined };
+  handle.exited = new Promise((resolvePromise) => {
+    child.on('exit', (code, signal) => {
+      handle.exitCode = code ?? signal;
+      resolvePromise(handle.exitCode);
+    });
+  });
+  if (!quiet) {
+    prefixLines(child.stdout, label, process.stdout);
+    prefixLines(child.stderr, label, process.stderr);
+  } else {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
+  liveChildren.add(handle);
+  handle.exited.then(() => liveChildren.delete(handle));
+  return handle;
+}
+
+function prefixLines(stream, label, target) {
+  const prefix = `[${label}] `;
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => target.write(`${prefix}${line}\n`));
+}
+
+export async function waitReady(handle, { timeoutMs = READY_TIMEOUT_MS } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (handle.exitCode !== undefined) {
+      throw new Error(`${handle.label} exited (${handle.exitCode}) before it was ready`);
+    }
+    if (await answersReady(handle.url)) return handle;
+    await Promise.race([sleep(READY_POLL_MS), handle.exited]);
+  }
+  throw new Error(`${handle.label} did not answer GET ${handle.url}/health/ready within ${timeoutMs / 1000} s`);
+}
+
+async function answersReady(url) {
+  try {
+    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(READY_REQUEST_TIMEOUT_MS) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+// SIGTERM first so services drain consumers and close the outbox relay; SIGKILL whatever is
+// still running after the grace period.
+export async function stopAll(handles, { graceMs = STOP_GRACE_MS } = {}) {
+  const running = handles.filter((handle) => handle.exitCode === undefined);
+  for (const handle of running) signal(handle, 'SIGTERM');
+  const timer = setTimeout(() => {
+    for (const handle of running) {
+      if (handle.exitCode === undefined) {
+        process.stderr.write(`[stack] ${handle.label} still running after ${graceMs / 1000} s; killing it\n`);
+        signal(handle, 'SIGKILL');
+      }
+    }
+  }, graceMs);
+  await Promise.all(running.map((handle) => handle.exited));
+  clearTimeout(timer);
+}
+
+function signal(handle, name) {
+  try {
+    handle.child.kill(name);
+  } catch {
+    // The process is already gone.
+  }
+}
+
+function sleep(ms) {
+  return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
+}

@@ -1,0 +1,95 @@
+// `npm test`: typecheck, lint and jest against real PostgreSQL and Kafka, then one summary line
+// `N passed, N failed`. Arguments after `--` go to jest (`npm test -- libs/contracts`).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  REPO_ROOT,
+  ensureKafka,
+  ensurePostgres,
+  kafkaStartedHere,
+  log,
+  redact,
+  seconds,
+  stopEmbeddedPostgres,
+  stopKafka,
+} from './infra.mjs';
+
+const JEST_MAX_WORKERS = 2;
+const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
+
+function run(command, args, env) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: 'inherit' });
+    child.on('error', (error) => {
+      log(`${command}: ${error.message}`);
+      resolvePromise(1);
+    });
+    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function phase(name, timings, body) {
+  log(`${name}: running`);
+  const startedAt = Date.now();
+  const result = await body();
+  timings.push(`${name} ${seconds(startedAt)}`);
+  log(`${name}: ${result.ok ? 'ok' : 'FAILED'} in ${seconds(startedAt)}`);
+  return result;
+}
+
+// A suite that fails to load (a syntax error, a throwing import) has no failed test of its own,
+// so it is counted as one failure; otherwise a broken file could pass as "0 failed".
+function jestCounts(outputFile, exitCode) {
+  if (!existsSync(outputFile)) {
+    return { passed: 0, failed: exitCode === 0 ? 0 : 1 };
+  }
+  const results = JSON.parse(readFileSync(outputFile, 'utf8'));
+  const brokenSuites = results.testResults.filter(
+    (suite) => suite.status === 'failed' && suite.assertionResults.every((test) => test.status !== 'failed'),
+  ).length;
+  return { passed: results.numPassedTests, failed: results.numFailedTests + brokenSuites };
+}
+
+async function main() {
+  const startedAt = Date.now();
+  const jestArgs = process.argv.slice(2);
+  const timings = [];
+  const databaseUrl = await ensurePostgres();
+  const brokers = await ensureKafka();
+  timings.push(`infrastructure ${seconds(startedAt)}`);
+  log(`infrastructure: DATABASE_URL=${redact(databaseUrl)} KAFKA_BROKERS=${brokers}`);
+  const env = { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+
+  const typecheck = await phase('typecheck', timings, async () => ({
+    ok: (await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], env)) === 0,
+  }));
+  const lint = await phase('lint', timings, async () => ({
+    ok: (await run(bin('eslint'), ['.', '--max-warnings', '0'], env)) === 0,
+  }));
+  const outputDir = mkdtempSync(join(tmpdir(), 'restock-jest-'));
+  const outputFile = join(outputDir, 'results.json');
+  const jest = await phase('jest', timings, async () => {
+    const code = await run(
+      bin('jest'),
+      ['--ci', '--json', `--outputFile=${outputFile}`, `--maxWorkers=${JEST_MAX_WORKERS}`, ...jestArgs],
+      env,
+    );
+    const counts = jestCounts(outputFile, code);
+    return { ok: code === 0, ...counts };
+  });
+  rmSync(outputDir, { recursive: true, force: true });
+
+  if (kafkaStartedHere() && process.env.CI === 'true') await stopKafka();
+  if (kafkaStartedHere()) log('kafka: the broker started for this run stays up for the next one (npm run kafka stop)');
+  await stopEmbeddedPostgres();
+
+  const failed = jest.failed + (typecheck.ok ? 0 : 1) + (lint.ok ? 0 : 1) + (jest.ok || jest.failed > 0 ? 0 : 1);
+  log(`timings: ${timings.join(', ')}; total ${seconds(startedAt)}`);
+  if (jest.passed + jest.failed === 0) log('no tests ran; that counts as a failure');
+  console.log(`${jest.passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && jest.passed > 0 ? 0 : 1);
+}
+
+await main();
