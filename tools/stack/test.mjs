@@ -43,13 +43,17 @@ async function phase(name, timings, body) {
 // so it is counted as one failure; otherwise a broken file could pass as "0 failed".
 function jestCounts(outputFile, exitCode) {
   if (!existsSync(outputFile)) {
-    return { passed: 0, failed: exitCode === 0 ? 0 : 1 };
+    return { passed: 0, failed: exitCode === 0 ? 0 : 1, total: 0 };
   }
   const results = JSON.parse(readFileSync(outputFile, 'utf8'));
   const brokenSuites = results.testResults.filter(
     (suite) => suite.status === 'failed' && suite.assertionResults.every((test) => test.status !== 'failed'),
   ).length;
-  return { passed: results.numPassedTests, failed: results.numFailedTests + brokenSuites };
+  return {
+    passed: results.numPassedTests,
+    failed: results.numFailedTests + brokenSuites,
+    total: results.numTotalTests + brokenSuites,
+  };
 }
 
 async function main() {
@@ -85,9 +89,12 @@ async function main() {
   if (kafkaStartedHere()) log('kafka: the broker started for this run stays up for the next one (npm run kafka stop)');
   await stopEmbeddedPostgres();
 
-  const failed = jest.failed + (typecheck.ok ? 0 : 1) + (lint.ok ? 0 : 1) + (jest.ok || jest.failed > 0 ? 0 : 1);
+  // Jest also fails without a failing test (no tests matched, an open-handle or coverage error);
+  // that counts once, except for "no tests", which is reported as such below.
+  const jestOtherFailure = jest.ok || jest.failed > 0 || jest.total === 0 ? 0 : 1;
+  const failed = jest.failed + jestOtherFailure + (typecheck.ok ? 0 : 1) + (lint.ok ? 0 : 1);
   log(`timings: ${timings.join(', ')}; total ${seconds(startedAt)}`);
-  if (jest.passed + jest.failed === 0) log('no tests ran; that counts as a failure');
+  if (jest.total === 0) log('no tests ran; that counts as a failure');
   console.log(`${jest.passed} passed, ${failed} failed`);
   process.exit(failed === 0 && jest.passed > 0 ? 0 : 1);
 }

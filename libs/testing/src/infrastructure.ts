@@ -73,6 +73,13 @@ export function testKafka(label = 'test'): TestKafka {
   const kafka = createKafka({ brokers: TEST_BROKERS, clientId: `restock-test-${label}`, topicPrefix });
   const producer = createIdempotentProducer(kafka);
   let connected: Promise<void> | null = null;
+  const known = new Set<string>();
+  // Services create the topics they use; a test may publish or read first, so it creates them too.
+  const ensure = async (topic: string) => {
+    if (known.has(topic)) return;
+    await ensureTopics(kafka, [{ name: namer.physical(topic), partitions: 6 }]);
+    known.add(topic);
+  };
   return {
     kafka,
     brokers: TEST_BROKERS,
@@ -82,6 +89,7 @@ export function testKafka(label = 'test'): TestKafka {
       await ensureTopics(kafka, topics.map((topic) => ({ name: namer.physical(topic), partitions })));
     },
     async publish(topic, messages) {
+      await ensure(topic);
       connected ??= producer.connect();
       await connected;
       await producer.send({
@@ -97,6 +105,7 @@ export function testKafka(label = 'test'): TestKafka {
     async readUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
       const consumer = kafka.consumer({ groupId: `${topicPrefix}reader-${suffix()}`, maxWaitTimeInMs: 100 });
       const messages: KafkaMessage[] = [];
+      await ensure(topic);
       await consumer.connect();
       try {
         await consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });

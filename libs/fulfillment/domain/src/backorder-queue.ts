@@ -1,0 +1,152 @@
+import { assert } from './assertion';
+import type { OrderLine } from './fulfillment-state';
+
+/**
+ * The waiting lines of a SKU in queue order, as parallel arrays of line keys and ranks sorted by
+ * rank. Entries are removed lazily: an entry is live while its line exists, waits and still has
+ * that rank. Allocation pops from the head by moving an index, a line that leaves anywhere costs
+ * O(1), and a decision copies the queue with two array slices.
+ */
+export interface BackorderQueue {
+  keys: string[];
+  ranks: number[];
+  head: number;
+  /** Number of live entries: the queue depth in lines. */
+  length: number;
+}
+
+// Dead entries are dropped once they outnumber live ones and exceed this many.
+const DEAD_ENTRIES_COMPACTION_MIN = 1024;
+
+export function emptyQueue(): BackorderQueue {
+  return { keys: [], ranks: [], head: 0, length: 0 };
+}
+
+export function cloneQueue(queue: BackorderQueue): BackorderQueue {
+  return {
+    keys: queue.keys.slice(queue.head),
+    ranks: queue.ranks.slice(queue.head),
+    head: 0,
+    length: queue.length,
+  };
+}
+
+export function liveLineAt(
+  queue: BackorderQueue,
+  lines: ReadonlyMap<string, OrderLine>,
+  index: number,
+): OrderLine | undefined {
+  const line = lines.get(queue.keys[index]);
+  return line !== undefined && line.waiting > 0 && line.rank === queue.ranks[index] ? line : undefined;
+}
+
+export function waitingLinesInOrder(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): OrderLine[] {
+  const waiting: OrderLine[] = [];
+  for (let index = queue.head; index < queue.keys.length; index += 1) {
+    const line = liveLineAt(queue, lines, index);
+    if (line !== undefined) {
+      waiting.push(line);
+    }
+  }
+  return waiting;
+}
+
+export function headLine(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): OrderLine | undefined {
+  for (let index = queue.head; index < queue.keys.length; index += 1) {
+    const line = liveLineAt(queue, lines, index);
+    if (line !== undefined) {
+      return line;
+    }
+  }
+  return undefined;
+}
+
+export function tailLine(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): OrderLine | undefined {
+  for (let index = queue.keys.length - 1; index >= queue.head; index -= 1) {
+    const line = liveLineAt(queue, lines, index);
+    if (line !== undefined) {
+      return line;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Puts a line that starts waiting at its rank: the tail for a new line, its original FIFO position
+ * for a line whose allocation was revoked. Call after the line's record says it waits.
+ */
+export function joinQueue(queue: BackorderQueue, line: OrderLine): void {
+  const index = firstIndexWithRankAtLeast(queue, line.rank);
+  if (index < queue.keys.length && queue.ranks[index] === line.rank) {
+    assert(queue.keys[index] === line.key, `queue rank ${line.rank} belongs to another line`);
+  } else {
+    queue.keys.splice(index, 0, line.key);
+    queue.ranks.splice(index, 0, line.rank);
+  }
+  queue.length += 1;
+}
+
+/** Puts an expedited line in front of everyone. Call after the line's record holds the new rank. */
+export function moveToHead(queue: BackorderQueue, line: OrderLine): void {
+  assert(queue.head >= queue.keys.length || line.rank < queue.ranks[queue.head], 'an expedited rank must lead the queue');
+  if (queue.head > 0) {
+    queue.head -= 1;
+    queue.keys[queue.head] = line.key;
+    queue.ranks[queue.head] = line.rank;
+  } else {
+    queue.keys.unshift(line.key);
+    queue.ranks.unshift(line.rank);
+  }
+}
+
+/** Records that a line stopped waiting. Call after the line's record says so. */
+export function leaveQueue(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): void {
+  queue.length -= 1;
+  while (queue.head < queue.keys.length && liveLineAt(queue, lines, queue.head) === undefined) {
+    queue.head += 1;
+  }
+  const deadEntries = queue.keys.length - queue.length;
+  if (deadEntries > DEAD_ENTRIES_COMPACTION_MIN && deadEntries > queue.length) {
+    compact(queue, lines);
+  }
+}
+
+function compact(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): void {
+  const keys: string[] = [];
+  const ranks: number[] = [];
+  for (let index = queue.head; index < queue.keys.length; index += 1) {
+    if (liveLineAt(queue, lines, index) !== undefined) {
+      keys.push(queue.keys[index]);
+      ranks.push(queue.ranks[index]);
+    }
+  }
+  assert(keys.length === queue.length, 'queue length disagrees with its live entries');
+  queue.keys = keys;
+  queue.ranks = ranks;
+  queue.head = 0;
+}
+
+function firstIndexWithRankAtLeast(queue: BackorderQueue, rank: number): number {
+  let low = queue.head;
+  let high = queue.keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (queue.ranks[middle] < rank) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+/** Rebuilds the queue from line records, for restore. */
+export function queueOf(lines: Iterable<OrderLine>): BackorderQueue {
+  const waiting = [...lines].filter((line) => line.waiting > 0).sort((a, b) => a.rank - b.rank);
+  return {
+    keys: waiting.map((line) => line.key),
+    ranks: waiting.map((line) => line.rank),
+    head: 0,
+    length: waiting.length,
+  };
+}

@@ -1,0 +1,167 @@
+import { liveLineAt, tailLine } from './backorder-queue';
+import { dayOfMs } from './calendar';
+import type { CancellationReason } from './events';
+import type { EtaConfidence, FulfillmentState, OrderLine, ProductPolicy, SupplyLine } from './fulfillment-state';
+
+export interface Eta {
+  readonly day: number | null;
+  readonly confidence: EtaConfidence | null;
+}
+
+export const NO_ETA: Eta = { day: null, confidence: null };
+
+export interface EtaRevision {
+  readonly line: OrderLine;
+  readonly eta: Eta;
+}
+
+export interface WaitingCancellation {
+  readonly line: OrderLine;
+  readonly quantity: number;
+  readonly reason: CancellationReason;
+}
+
+/** What one walk of the queue found; applying it is the caller's business. */
+export interface QueueReview {
+  readonly revisions: readonly EtaRevision[];
+  readonly cancellations: readonly WaitingCancellation[];
+  readonly atRisk: readonly OrderLine[];
+}
+
+/** Open purchase-order lines in the order they will arrive (ties: placed earlier first). */
+export function pipelineInArrivalOrder(state: FulfillmentState): SupplyLine[] {
+  return [...state.pipeline.values()].sort((a, b) => a.expectedMs - b.expectedMs || a.sequence - b.sequence);
+}
+
+/** Arrival order is by expected instant, so the last line carries the latest expected day. */
+function latestExpectedDayOf(pipelineInOrder: readonly SupplyLine[]): number | null {
+  return pipelineInOrder.length > 0 ? pipelineInOrder[pipelineInOrder.length - 1].expectedDay : null;
+}
+
+/**
+ * Rule 3 for units beyond the pipeline: the later of acceptance + lead time and the latest expected
+ * date; once that day is over, today + lead time. Without a lead time nothing is promised.
+ */
+export function estimatedDay(
+  acceptedDay: number,
+  policy: ProductPolicy,
+  latestExpectedDay: number | null,
+  today: number,
+): number | null {
+  if (policy.leadTimeDays === null) {
+    return null;
+  }
+  const byLeadTime = acceptedDay + policy.leadTimeDays;
+  const estimate = latestExpectedDay === null ? byLeadTime : Math.max(byLeadTime, latestExpectedDay);
+  return today > estimate ? today + policy.leadTimeDays : estimate;
+}
+
+/** A line is never promised earlier than the line ahead of it; an unknown date ahead stays unknown. */
+function notBefore(own: Eta, ahead: Eta | undefined): Eta {
+  if (ahead === undefined || own.day === null) {
+    return own;
+  }
+  if (ahead.day === null) {
+    return NO_ETA;
+  }
+  return ahead.day > own.day ? { day: ahead.day, confidence: own.confidence } : own;
+}
+
+function isAtRisk(eta: Eta, line: OrderLine, nowMs: number, deadlineDay: number): boolean {
+  return eta.day === null || eta.day > deadlineDay || nowMs > line.deadlineMs;
+}
+
+function limitExpired(line: OrderLine, policy: ProductPolicy, nowMs: number): boolean {
+  return nowMs > line.deadlineMs && policy.onLimitExceeded === 'CANCEL' && !line.held;
+}
+
+/**
+ * Rules 3, 6 and 10 in one FIFO walk of the queue against the pipeline: the ETA of every waiting
+ * line, the waiting parts to cancel (deadline passed under CANCEL, or beyond the pipeline of a
+ * discontinued product), and the lines that have just become at risk.
+ */
+export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowMs: number, today: number): QueueReview {
+  const pipeline = pipelineInArrivalOrder(state);
+  const latestExpectedDay = latestExpectedDayOf(pipeline);
+  const discontinued = state.catalog.status === 'DISCONTINUED';
+  const revisions: EtaRevision[] = [];
+  const cancellations: WaitingCancellation[] = [];
+  const atRisk: OrderLine[] = [];
+  let supplyIndex = 0;
+  let supplyLeft = pipeline.length > 0 ? pipeline[0].remaining : 0;
+  let ahead: Eta | undefined;
+  for (let index = state.queue.head; index < state.queue.keys.length; index += 1) {
+    const line = liveLineAt(state.queue, state.lines, index);
+    if (line === undefined) {
+      continue;
+    }
+    if (limitExpired(line, policy, nowMs)) {
+      cancellations.push({ line, quantity: line.waiting, reason: 'BACKORDER_EXPIRED' });
+      continue;
+    }
+    let uncovered = line.waiting;
+    let coveredDay: number | null = null;
+    while (uncovered > 0 && supplyIndex < pipeline.length) {
+      const taken = Math.min(uncovered, supplyLeft);
+      uncovered -= taken;
+      supplyLeft -= taken;
+      coveredDay = pipeline[supplyIndex].expectedDay;
+      if (supplyLeft === 0) {
+        supplyIndex += 1;
+        supplyLeft = supplyIndex < pipeline.length ? pipeline[supplyIndex].remaining : 0;
+      }
+    }
+    let own: Eta;
+    if (uncovered === 0) {
+      own = { day: coveredDay, confidence: 'CONFIRMED' };
+    } else if (discontinued) {
+      cancellations.push({ line, quantity: uncovered, reason: 'DISCONTINUED' });
+      if (uncovered === line.waiting) {
+        continue;
+      }
+      own = { day: coveredDay, confidence: 'CONFIRMED' };
+    } else {
+      const day = estimatedDay(line.acceptedDay, policy, latestExpectedDay, today);
+      own = day === null ? NO_ETA : { day, confidence: 'ESTIMATED' };
+    }
+    const eta = notBefore(own, ahead);
+    ahead = eta;
+    if (eta.day !== line.etaDay || eta.confidence !== line.etaConfidence) {
+      revisions.push({ line, eta });
+    }
+    if (!line.atRisk && isAtRisk(eta, line, nowMs, dayOfMs(line.deadlineMs))) {
+      atRisk.push(line);
+    }
+  }
+  return { revisions, cancellations, atRisk };
+}
+
+/**
+ * The ETA that `units` more units would get behind the current queue, or null when nothing is
+ * promised for them. It agrees with `reviewQueue` because the stored ETAs are kept current.
+ */
+export function projectNewDemand(
+  state: FulfillmentState,
+  policy: ProductPolicy,
+  units: number,
+  acceptedDay: number,
+  today: number,
+): Eta {
+  const pipeline = pipelineInArrivalOrder(state);
+  const lastUnit = state.waitingTotal + units;
+  let covered = 0;
+  let own: Eta | undefined;
+  for (const supply of pipeline) {
+    covered += supply.remaining;
+    if (covered >= lastUnit) {
+      own = { day: supply.expectedDay, confidence: 'CONFIRMED' };
+      break;
+    }
+  }
+  if (own === undefined) {
+    const day = estimatedDay(acceptedDay, policy, latestExpectedDayOf(pipeline), today);
+    own = day === null ? NO_ETA : { day, confidence: 'ESTIMATED' };
+  }
+  const tail = tailLine(state.queue, state.lines);
+  return notBefore(own, tail === undefined ? undefined : { day: tail.etaDay, confidence: tail.etaConfidence });
+}
