@@ -36,7 +36,6 @@ export function seconds(sinceMs) {
   return `${((Date.now() - sinceMs) / 1000).toFixed(1)} s`;
 }
 
-
 export async function ensurePostgres() {
   if (process.env.DATABASE_URL) {
     log(`postgres: using DATABASE_URL from the environment (${redact(process.env.DATABASE_URL)})`);
@@ -192,7 +191,6 @@ export async function stopEmbeddedPostgres() {
   log('postgres: embedded server stopped');
 }
 
-
 export async function ensureKafka() {
   if (process.env.KAFKA_BROKERS) {
     log(`kafka: using KAFKA_BROKERS from the environment (${process.env.KAFKA_BROKERS})`);
@@ -322,7 +320,6 @@ async function waitForKafka(brokers) {
     }
   }
 }
-
 
 // TOPIC_SPECS is TypeScript in libs/contracts; @swc-node/register compiles it on require, with
 // the workspace tsconfig so path aliases resolve. RESTOCK_TOPIC_SPECS_MODULE points elsewhere

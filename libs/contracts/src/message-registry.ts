@@ -15,6 +15,30 @@ import {
   ProductDefinedData,
   ProductDiscontinuedData,
 } from './internal/catalog-events.v1';
+import {
+  LINE_ALLOCATED,
+  LINE_ALLOCATION_REVOKED,
+  LINE_BACKORDER_AT_RISK,
+  LINE_CANCELLED,
+  LINE_DECIDED,
+  LINE_ETA_CHANGED,
+  LINE_SHIPPED,
+  LineAllocatedData,
+  LineAllocationRevokedData,
+  LineBackorderAtRiskData,
+  LineCancelledData,
+  LineDecidedData,
+  LineEtaChangedData,
+  LineShippedData,
+  SKU_LEDGER_CHANGED,
+  SkuLedgerChangedData,
+} from './internal/fulfillment-events.v1';
+import {
+  ORDER_LINE_CANCELLATION_REQUESTED,
+  ORDER_LINE_PLACED,
+  OrderLineCancellationRequestedData,
+  OrderLinePlacedData,
+} from './internal/order-events.v1';
 import { ORDER_ACKNOWLEDGED, OrderAcknowledgedData } from './outputs/order-acknowledged.v1';
 import { ORDER_LINE_ALLOCATED, OrderLineAllocatedData } from './outputs/order-line-allocated.v1';
 import {
@@ -30,6 +54,24 @@ import {
   PaymentAuthorizationRequestedData,
 } from './outputs/payment-authorization-requested.v1';
 import { REPLENISHMENT_SUGGESTED, ReplenishmentSuggestedData } from './outputs/replenishment-suggested.v1';
+import {
+  SUPPLY_CANCELLED,
+  SUPPLY_EXPECTED,
+  SUPPLY_RECEIVED,
+  SUPPLY_RESCHEDULED,
+  SupplyCancelledData,
+  SupplyExpectedData,
+  SupplyReceivedData,
+  SupplyRescheduledData,
+} from './internal/supply-events.v1';
+import {
+  STOCK_COUNTED,
+  STOCK_RECEIVED,
+  STOCK_SHIPPED,
+  StockCountedData,
+  StockReceivedData,
+  StockShippedData,
+} from './internal/inventory-events.v1';
 import { TOPICS } from './topics';
 
 // A class-validator class for the data of one message type. Message data classes carry no
@@ -69,6 +111,16 @@ const BUILT_IN_MESSAGE_TYPES: ReadonlyArray<readonly [string, string, MessageDat
   [TOPICS.warehouseEvents, CYCLE_COUNTED, CycleCountedData],
   [TOPICS.catalogEvents, PRODUCT_DEFINED, ProductDefinedData],
   [TOPICS.catalogEvents, PRODUCT_DISCONTINUED, ProductDiscontinuedData],
+  [TOPICS.orderEvents, ORDER_LINE_PLACED, OrderLinePlacedData],
+  [TOPICS.orderEvents, ORDER_LINE_CANCELLATION_REQUESTED, OrderLineCancellationRequestedData],
+  [TOPICS.fulfillmentEvents, LINE_DECIDED, LineDecidedData],
+  [TOPICS.fulfillmentEvents, LINE_ALLOCATED, LineAllocatedData],
+  [TOPICS.fulfillmentEvents, LINE_ALLOCATION_REVOKED, LineAllocationRevokedData],
+  [TOPICS.fulfillmentEvents, LINE_ETA_CHANGED, LineEtaChangedData],
+  [TOPICS.fulfillmentEvents, LINE_BACKORDER_AT_RISK, LineBackorderAtRiskData],
+  [TOPICS.fulfillmentEvents, LINE_CANCELLED, LineCancelledData],
+  [TOPICS.fulfillmentEvents, LINE_SHIPPED, LineShippedData],
+  [TOPICS.fulfillmentEvents, SKU_LEDGER_CHANGED, SkuLedgerChangedData],
   // Restock does not consume its outputs, but registering them lets contract and end-to-end
   // tests check that what Restock publishes obeys the contract.
   [TOPICS.customerUpdates, ORDER_ACKNOWLEDGED, OrderAcknowledgedData],
@@ -80,6 +132,13 @@ const BUILT_IN_MESSAGE_TYPES: ReadonlyArray<readonly [string, string, MessageDat
   [TOPICS.customerUpdates, PAYMENT_AUTHORIZATION_REQUESTED, PaymentAuthorizationRequestedData],
   [TOPICS.customerUpdates, ORDER_LINE_SHIPPED, OrderLineShippedData],
   [TOPICS.replenishment, REPLENISHMENT_SUGGESTED, ReplenishmentSuggestedData],
+  [TOPICS.supplyEvents, SUPPLY_EXPECTED, SupplyExpectedData],
+  [TOPICS.supplyEvents, SUPPLY_RESCHEDULED, SupplyRescheduledData],
+  [TOPICS.supplyEvents, SUPPLY_CANCELLED, SupplyCancelledData],
+  [TOPICS.supplyEvents, SUPPLY_RECEIVED, SupplyReceivedData],
+  [TOPICS.inventoryEvents, STOCK_RECEIVED, StockReceivedData],
+  [TOPICS.inventoryEvents, STOCK_SHIPPED, StockShippedData],
+  [TOPICS.inventoryEvents, STOCK_COUNTED, StockCountedData],
 ];
 
 for (const [topic, type, dataClass] of BUILT_IN_MESSAGE_TYPES) registerMessageType(topic, type, dataClass);

@@ -3,7 +3,7 @@ import { dayOfMs, formatOptionalDay, instantMs } from './calendar';
 import { type Eta, reviewQueue } from './eta-projection';
 import type { AllocationRevoked, EtaChangeCause, FulfillmentEvent } from './events';
 import { evolve, setLineEta } from './evolve';
-import { type FulfillmentState, type OrderLine, cloneState, policyOf } from './fulfillment-state';
+import { type FulfillmentState, type OrderLine, cloneState, lineKey, policyOf } from './fulfillment-state';
 
 export type EtaCauseOf = (line: OrderLine, previous: Eta, next: Eta) => EtaChangeCause;
 
@@ -113,7 +113,7 @@ export function closeDraft(draft: DecisionDraft): FulfillmentEvent[] {
     const revoked = events[index] as AllocationRevoked;
     const eta = finalEta(final, revoked.data.orderId, revoked.data.lineId);
     events[index] = { ...revoked, data: { ...revoked.data, eta: formatOptionalDay(eta.day), etaConfidence: eta.confidence } };
-    toldByRevocation.add(`${revoked.data.orderId}\u001f${revoked.data.lineId}`);
+    toldByRevocation.add(lineKey(revoked.data.orderId, revoked.data.lineId));
   }
   for (const [key, before] of draft.etaBefore) {
     const line = final.lines.get(key);
@@ -157,6 +157,6 @@ export function closeDraft(draft: DecisionDraft): FulfillmentEvent[] {
 }
 
 function finalEta(state: FulfillmentState, orderId: string, lineId: string): Eta {
-  const line = state.lines.get(`${orderId}\u001f${lineId}`);
+  const line = state.lines.get(lineKey(orderId, lineId));
   return line === undefined || line.waiting === 0 ? { day: null, confidence: null } : { day: line.etaDay, confidence: line.etaConfidence };
 }

@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { AvailabilityController } from './availability.controller';
+import { CLOCK, Clock, systemClock } from './clock';
+import { DeadlineTicker, TICK_INTERVAL, TICK_INTERVAL_MS_DEFAULT } from './deadline-ticker';
+import { FulfillmentSaga } from './fulfillment-saga';
+import { FULFILLMENT_MIGRATIONS } from './migrations';
+import { SagaInputsController } from './saga-inputs.controller';
+import { SkuStates } from './sku-states';
+
+export interface FulfillmentOptions {
+  readonly clock?: Clock;
+  /** 0 turns the periodic tick off (tests call DeadlineTicker.tick themselves). */
+  readonly tickIntervalMs?: number;
+}
+
+@Module({})
+export class FulfillmentModule {
+  static forRoot(config: ServiceConfig, options: FulfillmentOptions = {}): DynamicModule {
+    return {
+      module: FulfillmentModule,
+      imports: [PlatformModule.forRoot(config)],
+      controllers: [SagaInputsController, AvailabilityController],
+      providers: [
+        SkuStates,
+        FulfillmentSaga,
+        DeadlineTicker,
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: TICK_INTERVAL, useValue: options.tickIntervalMs ?? Number(process.env.FULFILLMENT_TICK_INTERVAL_MS ?? TICK_INTERVAL_MS_DEFAULT) },
+      ],
+    };
+  }
+}
+
+export function fulfillmentService(config: ServiceConfig, options: FulfillmentOptions = {}): ServiceDefinition {
+  return { module: FulfillmentModule.forRoot(config, options), migrations: FULFILLMENT_MIGRATIONS, consumer: { groupId: 'restock.fulfillment' } };
+}
