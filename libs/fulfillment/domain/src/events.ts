@@ -54,8 +54,11 @@ export type LineAccepted = DomainEvent<
     rejectionReason: RejectionReason | null;
     eta: Day | null;
     etaConfidence: EtaConfidence | null;
+    /** The order's placedAt: a line's acceptance time, from which its lead time and deadline run. */
     acceptedAt: Instant;
     deadline: Instant | null;
+    /** When the line was decided ("now"). */
+    decidedAt: Instant;
   }
 >;
 export type StockAllocated = DomainEvent<

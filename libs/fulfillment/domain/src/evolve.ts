@@ -140,6 +140,7 @@ function acceptLine(state: FulfillmentState, event: LineAccepted): void {
     atRisk: false,
     held: false,
   };
+  markQueueFreshIfNew(state, data.backorderedQuantity, data.decidedAt);
   putLine(state, undefined, {
     ...line,
     allocated: data.allocatedQuantity,
@@ -164,6 +165,7 @@ function allocateStock(state: FulfillmentState, event: StockAllocated): void {
 
 function revokeAllocation(state: FulfillmentState, event: AllocationRevoked): void {
   const line = requireLine(state, event.data.orderId, event.data.lineId);
+  markQueueFreshIfNew(state, line.waiting === 0 ? event.data.quantity : 0, event.data.revokedAt);
   const next = updateLine(state, line, {
     allocated: line.allocated - event.data.quantity,
     waiting: line.waiting + event.data.quantity,
@@ -275,6 +277,17 @@ function putLine(state: FulfillmentState, previous: OrderLine | undefined, line:
   } else if (!wasWaiting && waits) {
     joinQueue(state.queue, stored);
     watchDeadline(state.deadlineWatch, { deadlineMs: stored.deadlineMs, key: stored.key });
+  }
+}
+
+/**
+ * A queue that forms from nothing is projected on the day of the decision that formed it, so the
+ * passage of time needs no review until the next day.
+ */
+function markQueueFreshIfNew(state: FulfillmentState, joiningUnits: number, decidedAt: string): void {
+  if (state.queue.length === 0 && joiningUnits > 0) {
+    const decidedOn = dayOfMs(instantMs(decidedAt, 'decidedAt'));
+    state.etasReviewedOn = Math.max(state.etasReviewedOn ?? decidedOn, decidedOn);
   }
 }
 

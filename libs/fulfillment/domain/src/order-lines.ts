@@ -8,7 +8,7 @@ import { type FulfillmentState, availableToPromise, lineKey } from './fulfillmen
 import { type Rejection, rejection } from './rejection';
 import { flowStockToQueue } from './stock-allocation';
 
-type Acceptance = LineAccepted['data'];
+type Acceptance = Omit<LineAccepted['data'], 'decidedAt'>;
 
 /** Rule 1. Only the new line is affected, so this never walks or copies the queue. */
 export function placeLine(command: PlaceLine, draft: DecisionDraft): Rejection | null {
@@ -18,7 +18,7 @@ export function placeLine(command: PlaceLine, draft: DecisionDraft): Rejection |
   if (state.lines.has(lineKey(orderId, lineId))) {
     return rejection('FULFILLMENT.DUPLICATE_LINE', `line ${orderId}/${lineId} is already open`);
   }
-  emitLast(draft, { type: 'LineAccepted', data: acceptanceOf(state, command.data, draft.today) });
+  emitLast(draft, { type: 'LineAccepted', data: { ...acceptanceOf(state, command.data, draft.today), decidedAt: draft.now } });
   return null;
 }
 

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { KafkaMessage } from 'kafkajs';
+import { cloudEvent, TOPICS } from '@restock/contracts';
+import { loadServiceConfig, RunningService, startService } from '@restock/platform';
+import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { Clock } from './clock';
+import { DeadlineTicker } from './deadline-ticker';
+import { fulfillmentService } from './fulfillment.module';
+
+interface Fact {
+  id: string;
+  type: string;
+  causationid: string;
+  data: Record<string, unknown> & { orderId?: string; lineId?: string };
+}
+
+function input(type: string, time: string, data: Record<string, unknown>) {
+  return cloudEvent({ id: randomUUID(), source: 'test', type, time, data });
+}
+
+describe('fulfillment saga service', () => {
+  let testDb: TestDatabase;
+  let kafka: TestKafka;
+  let service: RunningService;
+  const clock: Clock & { at: string } = { at: '2026-12-02T09:00:00Z', now: () => new Date(clock.at) };
+  const sku = `SKU-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('fulfillment');
+    kafka = testKafka('fulfillment');
+    const config = loadServiceConfig('fulfillment', process.env, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0 });
+    service = await startService(config, fulfillmentService(config, { clock, tickIntervalMs: 0 }));
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await kafka.close();
+    await testDb.drop();
+  });
+
+  async function lineFacts(count: number): Promise<Fact[]> {
+    const isLineFact = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type !== 'SkuLedgerChanged';
+    const read = await kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isLineFact).length >= count);
+    return read.filter(isLineFact).map((message) => parseValue<Fact>(message));
+  }
+
+  it('runs the worked example of DESIGN.md end to end over Kafka: dates, a slip, a FIFO fill, a redelivery', async () => {
+    await kafka.publish(TOPICS.catalogEvents, [
+      {
+        key: sku,
+        value: input('ProductDefined', '2026-11-30T00:00:00Z', {
+          sku,
+          name: 'Trail shoe',
+          backorderable: true,
+          maxBackorderDays: 30,
+          leadTimeDays: 14,
+          onLimitExceeded: 'NOTIFY',
+          definedAt: '2026-11-30T00:00:00Z',
+        }),
+      },
+    ]);
+    await kafka.publish(TOPICS.supplyEvents, [
+      {
+        key: sku,
+        value: input('SupplyExpected', '2026-11-30T01:00:00Z', {
+          purchaseOrderId: 'PO-1',
+          sku,
+          supplierId: 'SUP-1',
+          orderedQuantity: 10,
+          remainingQuantity: 10,
+          expectedAt: '2026-12-05T00:00:00Z',
+        }),
+      },
+    ]);
+    // The catalog and supply facts arrive on other topics; make sure they are in before the demand.
+    await eventually(async () => {
+      const response = await fetch(`${service.url}/backorders/${sku}`);
+      return response.status === 200 ? true : undefined;
+    });
+    await eventually(async () => {
+      const body = (await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string };
+      return body.status === 'BACKORDER' ? true : undefined;
+    });
+    await kafka.publish(
+      TOPICS.orderEvents,
+      ['A', 'B', 'C'].map((orderId) => ({
+        key: sku,
+        value: input('OrderLinePlaced', '2026-12-01T10:00:00Z', { orderId, lineId: '1', sku, quantity: 4, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' }),
+      })),
+    );
+    const decided = await lineFacts(3);
+    expect(decided.map((fact) => [fact.type, fact.data.orderId, fact.data.status, fact.data.eta, fact.data.etaConfidence])).toEqual([
+      ['LineDecided', 'A', 'BACKORDERED', '2026-12-05', 'CONFIRMED'],
+      ['LineDecided', 'B', 'BACKORDERED', '2026-12-05', 'CONFIRMED'],
+      ['LineDecided', 'C', 'BACKORDERED', '2026-12-15', 'ESTIMATED'],
+    ]);
+
+    await kafka.publish(TOPICS.supplyEvents, [
+      {
+        key: sku,
+        value: input('SupplyRescheduled', '2026-12-02T08:00:00Z', {
+          purchaseOrderId: 'PO-1',
+          sku,
+          expectedAt: '2026-12-08T00:00:00Z',
+          previousExpectedAt: '2026-12-05T00:00:00Z',
+          reason: 'vessel delayed',
+          remainingQuantity: 10,
+        }),
+      },
+    ]);
+    const afterSlip = (await lineFacts(5)).slice(3);
+    expect(afterSlip.map((fact) => [fact.type, fact.data.orderId, fact.data.previousEta, fact.data.eta, fact.data.cause])).toEqual([
+      ['LineEtaChanged', 'A', '2026-12-05', '2026-12-08', 'SUPPLY_RESCHEDULED'],
+      ['LineEtaChanged', 'B', '2026-12-05', '2026-12-08', 'SUPPLY_RESCHEDULED'],
+    ]);
+
+    const receipt = input('SupplyReceived', '2026-12-08T07:00:00Z', {
+      receiptId: 'R-1',
+      sku,
+      warehouseId: 'WH-1',
+      quantity: 10,
+      receivedAt: '2026-12-08T07:00:00Z',
+      purchaseOrderId: 'PO-1',
+      pipelineReduction: 10,
+      unplanned: false,
+    });
+    await kafka.publish(TOPICS.supplyEvents, [
+      { key: sku, value: receipt },
+      { key: sku, value: receipt },
+    ]);
+    const allocations = (await lineFacts(8)).slice(5).filter((fact) => fact.type === 'LineAllocated');
+    expect(allocations.map((fact) => [fact.data.orderId, fact.data.quantity, fact.data.remainingQuantity])).toEqual([
+      ['A', 4, 0],
+      ['B', 4, 0],
+      ['C', 2, 2],
+    ]);
+
+    const queue = (await (await fetch(`${service.url}/backorders/${sku}`)).json()) as { lines: { orderId: string; remainingQuantity: number; position: number }[] };
+    expect(queue.lines.map((line) => [line.position, line.orderId, line.remainingQuantity])).toEqual([[1, 'C', 2]]);
+    // The redelivered receipt had no effect: a fourth allocation never arrives.
+    const isAllocation = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type === 'LineAllocated';
+    await expect(kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isAllocation).length > 3, 3_000)).rejects.toThrow(/without meeting/);
+  }, 90_000);
+
+  it('answers 404 for an unknown SKU and 400 for a bad quantity', async () => {
+    expect((await fetch(`${service.url}/availability/NO-SUCH-SKU?quantity=1`)).status).toBe(404);
+    expect((await fetch(`${service.url}/backorders/NO-SUCH-SKU`)).status).toBe(404);
+    const bad = await fetch(`${service.url}/availability/${sku}?quantity=0`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { fields: { field: string }[] }).fields.map((field) => field.field)).toContain('quantity');
+  });
+
+  it('ticks only SKUs with a queue', async () => {
+    const ticked = await service.app.get(DeadlineTicker).tick();
+    expect(ticked).toBeGreaterThanOrEqual(1);
+  });
+});
