@@ -29,10 +29,15 @@ export function assertSchemaName(schema: string): void {
 export class Database implements Queryable {
   readonly pool: Pool;
 
+  /**
+   * `role`: the role to act as after connecting (SET ROLE), when the login user is the migrating
+   * owner; null when `url` already logs in as the runtime role.
+   */
   constructor(
     readonly url: string,
     readonly schema: string,
     poolSizeMax = POOL_SIZE_MAX,
+    readonly role: string | null = null,
   ) {
     assertSchemaName(schema);
     this.pool = new Pool({
@@ -42,7 +47,7 @@ export class Database implements Queryable {
       idleTimeoutMillis: 30_000,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
-      options: `-c search_path=${schema}`,
+      options: role ? `-c search_path=${schema} -c role=${role}` : `-c search_path=${schema}`,
       application_name: `restock-${schema}`,
     });
     // An idle client that loses its server (a PostgreSQL restart) must not crash the process.

@@ -83,6 +83,31 @@ export class CreateEventStore1764000000000 implements MigrationInterface {
 
 export type MigrationClass = new () => MigrationInterface;
 
+/** The role a service runs as: it may read and write its own schema, and only append events. */
+export function runtimeRoleOf(schema: string): string {
+  assertSchemaName(schema);
+  return `restock_${schema}`;
+}
+
+/**
+ * Gives the service's runtime role exactly what it needs: its own schema's tables, no DDL, and on
+ * `events` only SELECT and INSERT, so an UPDATE or DELETE of history is refused by the database
+ * itself. Migrations run as the role that owns the schema, never as the runtime role.
+ */
+async function grantRuntimeRole(client: Client, schema: string): Promise<void> {
+  const role = runtimeRoleOf(schema);
+  await client.query(`
+    DO $$ BEGIN
+      CREATE ROLE ${role} LOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+    END $$`);
+  await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+  await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+  await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`);
+  await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${schema}.events FROM ${role}`);
+  await client.query(`REVOKE ALL ON ${schema}.migrations FROM ${role}`);
+}
+
 /**
  * Creates the schema and runs the service's migrations with TypeORM. Two instances starting at
  * once serialize on an advisory lock, so each migration runs exactly once.
@@ -107,6 +132,7 @@ export async function runMigrations(url: string, schema: string, migrations: rea
     await dataSource.initialize();
     try {
       const ran = await dataSource.runMigrations({ transaction: 'each' });
+      await grantRuntimeRole(lock, schema);
       return ran.map((migration) => migration.name);
     } finally {
       await dataSource.destroy();

@@ -21,7 +21,10 @@ export interface ServiceConfig {
   readonly schema: string;
   readonly host: string;
   readonly port: number;
+  /** The owner's connection: migrations run with it. */
   readonly databaseUrl: string;
+  /** A login as the service's runtime role (`<SERVICE>_DATABASE_URL`); null: the owner's login acting as that role. */
+  readonly runtimeDatabaseUrl: string | null;
   readonly kafkaBrokers: readonly string[];
   readonly topicPrefix: string;
   /** null: operator endpoints are off. */
@@ -62,6 +65,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     host: env.HOST ?? '0.0.0.0',
     port: integer(env, envName(service, 'PORT'), SERVICES[service].port, 0, 65_535),
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    runtimeDatabaseUrl: env[envName(service, 'DATABASE_URL')] || null,
     kafkaBrokers: brokers,
     topicPrefix: env.RESTOCK_TOPIC_PREFIX ?? '',
     operatorToken: env.RESTOCK_OPERATOR_TOKEN && env.RESTOCK_OPERATOR_TOKEN.length > 0 ? env.RESTOCK_OPERATOR_TOKEN : null,

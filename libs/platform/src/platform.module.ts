@@ -1,12 +1,19 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
-import { Database } from '@restock/event-store';
+import { Database, POOL_SIZE_MAX, runtimeRoleOf } from '@restock/event-store';
 import { createKafka, OutboxRelay, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
 import { HealthController } from './health';
 import { Metrics, MetricsController } from './metrics';
 import { KAFKA, SERVICE_CONFIG } from './tokens';
+
+/** The service's pool: as its runtime role, which may only append to the event table. */
+export function runtimeDatabase(config: ServiceConfig): Database {
+  return config.runtimeDatabaseUrl
+    ? new Database(config.runtimeDatabaseUrl, config.schema)
+    : new Database(config.databaseUrl, config.schema, POOL_SIZE_MAX, runtimeRoleOf(config.schema));
+}
 
 /** Runs the service's outbox relay for as long as the application runs. */
 @Injectable()
@@ -66,7 +73,7 @@ export class PlatformModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
-        { provide: Database, useFactory: () => new Database(config.databaseUrl, config.schema) },
+        { provide: Database, useFactory: () => runtimeDatabase(config) },
         { provide: KAFKA, useFactory: () => createKafka({ brokers: config.kafkaBrokers, clientId: config.instanceId, topicPrefix: config.topicPrefix }) },
         { provide: TopicNamer, useValue: new TopicNamer(config.topicPrefix) },
         Metrics,
