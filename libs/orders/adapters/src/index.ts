@@ -1,0 +1,6 @@
+export * from './orders.module';
+export * from './migrations';
+export * from './order-stream/order-batch';
+export * from './order-stream/order-messages';
+export * from './order-stream/order-streams';
+export * from './order-view/orders-read-model';

@@ -1,0 +1,47 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { CreateEventStore1764000000000, MigrationClass } from '@restock/event-store';
+
+export class CreateOrdersReadModel1764000000300 implements MigrationInterface {
+  name = 'CreateOrdersReadModel1764000000300';
+
+  async up(runner: QueryRunner): Promise<void> {
+    // placed_at keeps the text the order arrived with: a repeated POST is compared against it.
+    await runner.query(`
+      CREATE TABLE orders (
+        order_id text PRIMARY KEY,
+        customer_id text NOT NULL,
+        placed_at text NOT NULL,
+        status text NOT NULL,
+        version integer NOT NULL
+      )`);
+    await runner.query(`
+      CREATE TABLE order_lines (
+        order_id text NOT NULL,
+        line_id text NOT NULL,
+        position integer NOT NULL,
+        sku text NOT NULL,
+        quantity integer NOT NULL,
+        allocated_quantity integer NOT NULL,
+        backordered_quantity integer NOT NULL,
+        rejected_quantity integer NOT NULL,
+        shipped_quantity integer NOT NULL,
+        cancelled_quantity integer NOT NULL,
+        eta text,
+        eta_confidence text,
+        PRIMARY KEY (order_id, line_id)
+      )`);
+    await runner.query(`
+      CREATE TABLE order_updates (
+        order_id text NOT NULL,
+        sequence integer NOT NULL,
+        update jsonb NOT NULL,
+        PRIMARY KEY (order_id, sequence)
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    for (const table of ['order_updates', 'order_lines', 'orders']) await runner.query(`DROP TABLE ${table}`);
+  }
+}
+
+export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, CreateOrdersReadModel1764000000300];

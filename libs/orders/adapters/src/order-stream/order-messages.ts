@@ -1,0 +1,71 @@
+import {
+  cloudEvent,
+  CustomerUpdate as PublicCustomerUpdate,
+  deterministicId,
+  ORDER_LINE_CANCELLATION_REQUESTED,
+  ORDER_LINE_PLACED,
+  OrderLineCancellationRequestedData,
+  OrderLinePlacedData,
+  TOPICS,
+} from '@restock/contracts';
+import { OutboxMessage } from '@restock/event-store';
+import { CustomerUpdate, OrderEvent } from '@restock/orders-domain';
+
+export const SOURCE = 'restock/orders';
+
+/** The public CloudEvent of a customer update: id, time and causation all follow from its cause. */
+export function customerUpdateEvent(update: CustomerUpdate): PublicCustomerUpdate {
+  return cloudEvent({
+    id: deterministicId(...update.idParts),
+    source: SOURCE,
+    type: update.type,
+    time: update.cause.time,
+    data: update.data,
+    causationid: update.cause.inputId,
+  }) as PublicCustomerUpdate;
+}
+
+function linesPlaced(event: Extract<OrderEvent, { type: 'OrderPlaced' }>): OutboxMessage[] {
+  const { orderId, customerId, placedAt, lines, cause } = event.data;
+  return lines.map((line) => {
+    const data: OrderLinePlacedData = { orderId, lineId: line.lineId, sku: line.sku, quantity: line.quantity, placedAt, customerId };
+    const id = deterministicId(cause.inputId, ORDER_LINE_PLACED, line.lineId);
+    return {
+      topic: TOPICS.orderEvents,
+      key: line.sku,
+      value: cloudEvent({ id, source: SOURCE, type: ORDER_LINE_PLACED, time: cause.time, data, causationid: cause.inputId }),
+    };
+  });
+}
+
+function cancellationRequested(event: Extract<OrderEvent, { type: 'LineCancellationRequested' }>): OutboxMessage {
+  const { orderId, lineId, sku, reason, cause } = event.data;
+  const data: OrderLineCancellationRequestedData = { orderId, lineId, sku, reason };
+  const id = deterministicId(cause.inputId, ORDER_LINE_CANCELLATION_REQUESTED, lineId);
+  return {
+    topic: TOPICS.orderEvents,
+    key: sku,
+    value: cloudEvent({ id, source: SOURCE, type: ORDER_LINE_CANCELLATION_REQUESTED, time: cause.time, data, causationid: cause.inputId }),
+  };
+}
+
+/**
+ * What an order event publishes: demand re-keyed by SKU for the saga, or an update to the
+ * customer keyed by order id. A recorded saga fact publishes nothing by itself.
+ */
+export function outboxMessagesOf(event: OrderEvent): OutboxMessage[] {
+  switch (event.type) {
+    case 'OrderPlaced':
+      return linesPlaced(event);
+    case 'LineCancellationRequested':
+      return [cancellationRequested(event)];
+    case 'LineFactRecorded':
+      return [];
+    case 'CustomerUpdateIssued':
+      return [{ topic: TOPICS.customerUpdates, key: event.data.orderId, value: customerUpdateEvent(event.data.update) }];
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown order event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
