@@ -1,0 +1,47 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { CreateEventStore1764000000000, MigrationClass } from '@restock/event-store';
+
+export class CreateStockReadModels1764000000200 implements MigrationInterface {
+  name = 'CreateStockReadModels1764000000200';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE warehouse_stock (
+        sku text NOT NULL,
+        warehouse_id text NOT NULL,
+        on_hand bigint NOT NULL,
+        PRIMARY KEY (sku, warehouse_id)
+      )`);
+    // The warehouse facts already recorded, so a fact reported again under another id moves nothing.
+    await runner.query(`
+      CREATE TABLE stock_facts (
+        sku text NOT NULL,
+        fact_key text NOT NULL,
+        fingerprint text NOT NULL,
+        PRIMARY KEY (sku, fact_key)
+      )`);
+    await runner.query(`
+      CREATE TABLE supply_pipeline (
+        sku text NOT NULL,
+        purchase_order_id text NOT NULL,
+        remaining_quantity integer NOT NULL CHECK (remaining_quantity >= 0),
+        expected_at text NOT NULL,
+        status text NOT NULL,
+        PRIMARY KEY (sku, purchase_order_id)
+      )`);
+    await runner.query(`
+      CREATE TABLE sku_ledger (
+        sku text PRIMARY KEY,
+        allocated bigint NOT NULL,
+        queue_depth integer NOT NULL,
+        oldest_backorder_accepted_at text,
+        changed_at timestamptz NOT NULL
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    for (const table of ['sku_ledger', 'supply_pipeline', 'stock_facts', 'warehouse_stock']) await runner.query(`DROP TABLE ${table}`);
+  }
+}
+
+export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, CreateStockReadModels1764000000200];

@@ -1,0 +1,1 @@
+export * from './stock-on-hand/stock-on-hand';
