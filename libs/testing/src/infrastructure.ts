@@ -40,6 +40,8 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
     name,
     url: withDatabase(TEST_SERVER_URL, name),
     async drop() {
+      // RESTOCK_KEEP_TEST_DATABASES=1 keeps them for a look after a failure.
+      if (process.env.RESTOCK_KEEP_TEST_DATABASES === '1') return;
       const client = new Client({ connectionString: TEST_SERVER_URL });
       await client.connect();
       try {

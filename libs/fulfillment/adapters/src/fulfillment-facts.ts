@@ -50,8 +50,21 @@ function toFact(caused: CausedEvent): OutboxMessage | null {
   const { event } = caused;
   switch (event.type) {
     case 'LineAccepted': {
-      const { orderId, lineId, deadline, ...decision } = event.data;
-      return fact(caused, LINE_DECIDED, { orderId, lineId, ...decision, deadline: dayOf(deadline) });
+      const { orderId, lineId, quantity, status, allocatedQuantity, backorderedQuantity, rejectedQuantity, rejectionReason, eta, etaConfidence, acceptedAt, deadline } = event.data;
+      return fact(caused, LINE_DECIDED, {
+        orderId,
+        lineId,
+        quantity,
+        status,
+        allocatedQuantity,
+        backorderedQuantity,
+        rejectedQuantity,
+        rejectionReason,
+        eta,
+        etaConfidence,
+        acceptedAt,
+        deadline: dayOf(deadline),
+      });
     }
     case 'StockAllocated': {
       const { orderId, lineId, quantity, allocatedQuantity, remainingQuantity } = event.data;

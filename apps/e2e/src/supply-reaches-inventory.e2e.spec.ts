@@ -3,9 +3,6 @@ import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { inventoryService } from '@restock/inventory-adapters';
 import { loadServiceConfig, RunningService, ServiceName, ServiceConfig, ServiceDefinition, startService } from '@restock/platform';
-// This end-to-end test runs both services of the supply path in one process, the one place where
-// the inventory scope meets another service's code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { supplierReceiptsService } from '@restock/supplier-receipts-adapters';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 
