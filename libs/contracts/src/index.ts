@@ -1,3 +1,6 @@
+// class-transformer's @Type reads design-time metadata: whoever loads the contracts needs it.
+import 'reflect-metadata';
+
 export * from './topics';
 export * from './cloud-event';
 export * from './field-rules';

@@ -1,6 +1,10 @@
 import { assert } from './assertion';
 import type { OrderLine } from './fulfillment-state';
 
+interface LineLookup {
+  get(key: string): OrderLine | undefined;
+}
+
 /**
  * The waiting lines of a SKU in queue order, as parallel arrays of line keys and ranks sorted by
  * rank. Entries are removed lazily: an entry is live while its line exists, waits and still has
@@ -33,14 +37,14 @@ export function cloneQueue(queue: BackorderQueue): BackorderQueue {
 
 export function liveLineAt(
   queue: BackorderQueue,
-  lines: ReadonlyMap<string, OrderLine>,
+  lines: LineLookup,
   index: number,
 ): OrderLine | undefined {
   const line = lines.get(queue.keys[index]);
   return line !== undefined && line.waiting > 0 && line.rank === queue.ranks[index] ? line : undefined;
 }
 
-export function waitingLinesInOrder(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): OrderLine[] {
+export function waitingLinesInOrder(queue: BackorderQueue, lines: LineLookup): OrderLine[] {
   const waiting: OrderLine[] = [];
   for (let index = queue.head; index < queue.keys.length; index += 1) {
     const line = liveLineAt(queue, lines, index);
@@ -51,7 +55,7 @@ export function waitingLinesInOrder(queue: BackorderQueue, lines: ReadonlyMap<st
   return waiting;
 }
 
-export function headLine(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): OrderLine | undefined {
+export function headLine(queue: BackorderQueue, lines: LineLookup): OrderLine | undefined {
   for (let index = queue.head; index < queue.keys.length; index += 1) {
     const line = liveLineAt(queue, lines, index);
     if (line !== undefined) {
@@ -61,7 +65,7 @@ export function headLine(queue: BackorderQueue, lines: ReadonlyMap<string, Order
   return undefined;
 }
 
-export function tailLine(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): OrderLine | undefined {
+export function tailLine(queue: BackorderQueue, lines: LineLookup): OrderLine | undefined {
   for (let index = queue.keys.length - 1; index >= queue.head; index -= 1) {
     const line = liveLineAt(queue, lines, index);
     if (line !== undefined) {
@@ -100,7 +104,7 @@ export function moveToHead(queue: BackorderQueue, line: OrderLine): void {
 }
 
 /** Records that a line stopped waiting. Call after the line's record says so. */
-export function leaveQueue(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): void {
+export function leaveQueue(queue: BackorderQueue, lines: LineLookup): void {
   queue.length -= 1;
   while (queue.head < queue.keys.length && liveLineAt(queue, lines, queue.head) === undefined) {
     queue.head += 1;
@@ -111,7 +115,7 @@ export function leaveQueue(queue: BackorderQueue, lines: ReadonlyMap<string, Ord
   }
 }
 
-function compact(queue: BackorderQueue, lines: ReadonlyMap<string, OrderLine>): void {
+function compact(queue: BackorderQueue, lines: LineLookup): void {
   const keys: string[] = [];
   const ranks: number[] = [];
   for (let index = queue.head; index < queue.keys.length; index += 1) {

@@ -7,10 +7,11 @@ export const MS_PER_DAY = 86_400_000;
 const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-// Formatting a day is on the hot path of re-dating a long queue, while the number of distinct
-// days in play is small; the cache is cleared when it reaches this size.
+// Formatting and parsing days is on the hot path of re-dating a long queue, while the number of
+// distinct days in play is small; each cache is cleared when it reaches this size.
 const FORMATTED_DAYS_CACHE_MAX = 4096;
 const formattedDays = new Map<number, string>();
+const parsedDays = new Map<string, number>();
 
 /** Milliseconds since the epoch of an RFC 3339 instant. */
 export function instantMs(instant: string, field: string): number {
@@ -51,8 +52,17 @@ export function formatOptionalDay(day: number | null): string | null {
 }
 
 export function parseDay(text: string): number {
+  const cached = parsedDays.get(text);
+  if (cached !== undefined) {
+    return cached;
+  }
   assert(DAY_PATTERN.test(text), `a day must be YYYY-MM-DD, got ${text}`);
-  return dayOfMs(Date.parse(text));
+  const day = dayOfMs(Date.parse(text));
+  if (parsedDays.size >= FORMATTED_DAYS_CACHE_MAX) {
+    parsedDays.clear();
+  }
+  parsedDays.set(text, day);
+  return day;
 }
 
 export function parseOptionalDay(text: string | null): number | null {

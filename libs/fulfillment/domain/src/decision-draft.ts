@@ -1,16 +1,24 @@
 import { assert } from './assertion';
 import { dayOfMs, formatOptionalDay, instantMs } from './calendar';
-import { type Eta, reviewQueue } from './eta-projection';
-import type { AllocationRevoked, EtaChangeCause, FulfillmentEvent } from './events';
+import { type Eta, type EtaRevision, reviewQueue } from './eta-projection';
+import type { AllocationRevoked, EtaChangeCause, FulfillmentEvent, LineEtaChanged } from './events';
 import { evolve, setLineEta } from './evolve';
 import { type FulfillmentState, type OrderLine, cloneState, lineKey, policyOf } from './fulfillment-state';
 
 export type EtaCauseOf = (line: OrderLine, previous: Eta, next: Eta) => EtaChangeCause;
 
+interface PendingEtas {
+  readonly lines: readonly OrderLine[];
+  readonly etas: readonly Eta[];
+  readonly causeOf: EtaCauseOf;
+}
+
 /**
  * The work in progress of one decision. Steps that need to see the effect of earlier steps apply
- * their events to a private copy of the state (made on first use), never to the caller's state.
- * ETA changes are collected per line so that only the net change of the whole input is emitted.
+ * their events to a private copy of the state (made on first use, lines copied on write), never to
+ * the caller's state. The ETAs of the latest queue review stay pending until a later step needs
+ * them, because the last review usually re-dates many lines and nothing reads them afterwards.
+ * ETA changes are netted per line: only the change over the whole input is emitted.
  */
 export interface DecisionDraft {
   readonly base: FulfillmentState;
@@ -22,11 +30,13 @@ export interface DecisionDraft {
   readonly events: FulfillmentEvent[];
   /** Set once an event was emitted without being applied: nothing may read the state after it. */
   sealed: boolean;
+  pending: PendingEtas | null;
+  /** ETAs as they were before settled reviews changed them, and why they changed last. */
   readonly etaBefore: Map<string, Eta>;
   readonly etaCause: Map<string, EtaChangeCause>;
   readonly revocationIndexes: number[];
   /** The lines the latest queue review found newly at risk. */
-  atRiskKeys: readonly string[];
+  atRisk: readonly EtaRevision[];
 }
 
 export function openDraft(state: FulfillmentState, now: string): DecisionDraft {
@@ -39,22 +49,50 @@ export function openDraft(state: FulfillmentState, now: string): DecisionDraft {
     today: Math.max(dayOfMs(nowMs), state.etasReviewedOn ?? Number.NEGATIVE_INFINITY),
     events: [],
     sealed: false,
+    pending: null,
     etaBefore: new Map(),
     etaCause: new Map(),
     revocationIndexes: [],
-    atRiskKeys: [],
+    atRisk: [],
   };
 }
 
 export function currentState(draft: DecisionDraft): FulfillmentState {
   assert(!draft.sealed, 'the draft state was read after an event that was not applied');
-  return draft.scratch ?? draft.base;
+  if (draft.scratch === null) {
+    return draft.base;
+  }
+  settlePendingEtas(draft, draft.scratch);
+  return draft.scratch;
 }
 
 function workingCopy(draft: DecisionDraft): FulfillmentState {
   assert(!draft.sealed, 'the draft was changed after an event that was not applied');
   draft.scratch ??= cloneState(draft.base);
+  settlePendingEtas(draft, draft.scratch);
   return draft.scratch;
+}
+
+function settlePendingEtas(draft: DecisionDraft, scratch: FulfillmentState): void {
+  const pending = draft.pending;
+  if (pending === null) {
+    return;
+  }
+  draft.pending = null;
+  for (let index = 0; index < pending.lines.length; index += 1) {
+    const line = pending.lines[index];
+    const eta = pending.etas[index];
+    const current = scratch.lines.get(line.key);
+    if (current === undefined || current.waiting === 0) {
+      continue;
+    }
+    const previous: Eta = { day: current.etaDay, confidence: current.etaConfidence };
+    if (!draft.etaBefore.has(line.key)) {
+      draft.etaBefore.set(line.key, previous);
+    }
+    draft.etaCause.set(line.key, pending.causeOf(current, previous, eta));
+    setLineEta(scratch, line.key, eta.day, eta.confidence);
+  }
 }
 
 /** Emits an event and applies it to the working copy, for steps that follow it. */
@@ -77,25 +115,18 @@ export function reviewWaitingLines(draft: DecisionDraft, causeOf: EtaCauseOf): v
   const state = workingCopy(draft);
   const policy = policyOf(state);
   if (policy === null || state.queue.length === 0) {
-    draft.atRiskKeys = [];
+    draft.atRisk = [];
     return;
   }
   const review = reviewQueue(state, policy, draft.nowMs, draft.today);
-  for (const { line, eta } of review.revisions) {
-    const previous: Eta = { day: line.etaDay, confidence: line.etaConfidence };
-    if (!draft.etaBefore.has(line.key)) {
-      draft.etaBefore.set(line.key, previous);
-    }
-    draft.etaCause.set(line.key, causeOf(line, previous, eta));
-    setLineEta(state, line.key, eta.day, eta.confidence);
-  }
   for (const { line, quantity, reason } of review.cancellations) {
     apply(draft, {
       type: 'LineCancelled',
       data: { orderId: line.orderId, lineId: line.lineId, quantity, releasedQuantity: 0, reason, cancelledAt: draft.now },
     });
   }
-  draft.atRiskKeys = review.atRisk.map((line) => line.key);
+  draft.pending = { lines: review.revisedLines, etas: review.revisedEtas, causeOf };
+  draft.atRisk = review.atRisk;
 }
 
 /**
@@ -104,49 +135,51 @@ export function reviewWaitingLines(draft: DecisionDraft, causeOf: EtaCauseOf): v
  */
 export function closeDraft(draft: DecisionDraft): FulfillmentEvent[] {
   const events = draft.events.slice();
-  if (draft.scratch === null) {
+  const final = draft.scratch;
+  if (final === null) {
     return events;
   }
-  const final = draft.scratch;
+  const pending: PendingEtas = draft.pending ?? { lines: [], etas: [], causeOf: () => 'QUEUE_MOVED' };
+  const needsLookup = draft.revocationIndexes.length > 0 || draft.etaBefore.size > 0;
+  const pendingByKey = new Map<string, Eta>();
+  if (needsLookup) {
+    pending.lines.forEach((line, index) => pendingByKey.set(line.key, pending.etas[index]));
+  }
+  const finalEta = (line: OrderLine): Eta => pendingByKey.get(line.key) ?? { day: line.etaDay, confidence: line.etaConfidence };
   const toldByRevocation = new Set<string>();
   for (const index of draft.revocationIndexes) {
     const revoked = events[index] as AllocationRevoked;
-    const eta = finalEta(final, revoked.data.orderId, revoked.data.lineId);
+    const key = lineKey(revoked.data.orderId, revoked.data.lineId);
+    const line = waitingLine(final, key);
+    const eta = line === undefined ? { day: null, confidence: null } : finalEta(line);
     events[index] = { ...revoked, data: { ...revoked.data, eta: formatOptionalDay(eta.day), etaConfidence: eta.confidence } };
-    toldByRevocation.add(lineKey(revoked.data.orderId, revoked.data.lineId));
+    toldByRevocation.add(key);
+  }
+  // Nothing is applied after the latest review but its own cancellations, which leave the revised
+  // lines waiting with the ETA they had: the revision's line record is still current for its ETA.
+  for (let index = 0; index < pending.lines.length; index += 1) {
+    const line = pending.lines[index];
+    if (!toldByRevocation.has(line.key)) {
+      const current: Eta = { day: line.etaDay, confidence: line.etaConfidence };
+      const eta = pending.etas[index];
+      pushEtaChange(events, draft, line, draft.etaBefore.get(line.key) ?? current, eta, pending.causeOf(line, current, eta));
+    }
   }
   for (const [key, before] of draft.etaBefore) {
-    const line = final.lines.get(key);
-    if (toldByRevocation.has(key) || line === undefined || line.waiting === 0) {
-      continue;
+    const current = toldByRevocation.has(key) || pendingByKey.has(key) ? undefined : waitingLine(final, key);
+    if (current !== undefined) {
+      pushEtaChange(events, draft, current, before, finalEta(current), draft.etaCause.get(key) as EtaChangeCause);
     }
-    if (line.etaDay === before.day && line.etaConfidence === before.confidence) {
-      continue;
-    }
-    events.push({
-      type: 'LineEtaChanged',
-      data: {
-        orderId: line.orderId,
-        lineId: line.lineId,
-        previousEta: formatOptionalDay(before.day),
-        previousEtaConfidence: before.confidence,
-        eta: formatOptionalDay(line.etaDay),
-        etaConfidence: line.etaConfidence,
-        cause: draft.etaCause.get(key) as EtaChangeCause,
-        changedAt: draft.now,
-      },
-    });
   }
-  for (const key of draft.atRiskKeys) {
-    const line = final.lines.get(key);
-    if (line !== undefined && line.waiting > 0 && !line.atRisk) {
+  for (const { line, eta } of draft.atRisk) {
+    if (waitingLine(final, line.key) !== undefined && !line.atRisk) {
       events.push({
         type: 'BackorderAtRisk',
         data: {
           orderId: line.orderId,
           lineId: line.lineId,
-          eta: formatOptionalDay(line.etaDay),
-          etaConfidence: line.etaConfidence,
+          eta: formatOptionalDay(eta.day),
+          etaConfidence: eta.confidence,
           deadline: line.deadline,
           flaggedAt: draft.now,
         },
@@ -156,7 +189,34 @@ export function closeDraft(draft: DecisionDraft): FulfillmentEvent[] {
   return events;
 }
 
-function finalEta(state: FulfillmentState, orderId: string, lineId: string): Eta {
-  const line = state.lines.get(lineKey(orderId, lineId));
-  return line === undefined || line.waiting === 0 ? { day: null, confidence: null } : { day: line.etaDay, confidence: line.etaConfidence };
+function waitingLine(state: FulfillmentState, key: string): OrderLine | undefined {
+  const line = state.lines.get(key);
+  return line !== undefined && line.waiting > 0 ? line : undefined;
+}
+
+function pushEtaChange(
+  events: FulfillmentEvent[],
+  draft: DecisionDraft,
+  line: OrderLine,
+  before: Eta,
+  after: Eta,
+  cause: EtaChangeCause,
+): void {
+  if (before.day === after.day && before.confidence === after.confidence) {
+    return;
+  }
+  const change: LineEtaChanged = {
+    type: 'LineEtaChanged',
+    data: {
+      orderId: line.orderId,
+      lineId: line.lineId,
+      previousEta: formatOptionalDay(before.day),
+      previousEtaConfidence: before.confidence,
+      eta: formatOptionalDay(after.day),
+      etaConfidence: after.confidence,
+      cause,
+      changedAt: draft.now,
+    },
+  };
+  events.push(change);
 }

@@ -23,9 +23,12 @@ export interface WaitingCancellation {
 
 /** What one walk of the queue found; applying it is the caller's business. */
 export interface QueueReview {
-  readonly revisions: readonly EtaRevision[];
+  /** Lines whose ETA changes, and their new ETAs at the same index (parallel arrays spare an object per line). */
+  readonly revisedLines: readonly OrderLine[];
+  readonly revisedEtas: readonly Eta[];
   readonly cancellations: readonly WaitingCancellation[];
-  readonly atRisk: readonly OrderLine[];
+  /** Lines not yet told they are at risk that now are, with their new ETA. */
+  readonly atRisk: readonly EtaRevision[];
 }
 
 /** Open purchase-order lines in the order they will arrive (ties: placed earlier first). */
@@ -57,14 +60,34 @@ export function estimatedDay(
 }
 
 /** A line is never promised earlier than the line ahead of it; an unknown date ahead stays unknown. */
-function notBefore(own: Eta, ahead: Eta | undefined): Eta {
+function notBefore(own: Eta, ahead: Eta | undefined, etaOf: (day: number | null, confidence: EtaConfidence) => Eta): Eta {
   if (ahead === undefined || own.day === null) {
     return own;
   }
   if (ahead.day === null) {
     return NO_ETA;
   }
-  return ahead.day > own.day ? { day: ahead.day, confidence: own.confidence } : own;
+  return ahead.day > own.day ? etaOf(ahead.day, own.confidence as EtaConfidence) : own;
+}
+
+/**
+ * Shares one Eta object per distinct value: a long queue has few distinct dates, and re-dating it
+ * should not allocate per line.
+ */
+function etaInterner(): (day: number | null, confidence: EtaConfidence) => Eta {
+  const interned = new Map<number, Eta>();
+  return (day, confidence) => {
+    if (day === null) {
+      return NO_ETA;
+    }
+    const key = confidence === 'ESTIMATED' ? -day - 1 : day;
+    let eta = interned.get(key);
+    if (eta === undefined) {
+      eta = { day, confidence };
+      interned.set(key, eta);
+    }
+    return eta;
+  };
 }
 
 function isAtRisk(eta: Eta, line: OrderLine, nowMs: number, deadlineDay: number): boolean {
@@ -84,12 +107,14 @@ export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowM
   const pipeline = pipelineInArrivalOrder(state);
   const latestExpectedDay = latestExpectedDayOf(pipeline);
   const discontinued = state.catalog.status === 'DISCONTINUED';
-  const revisions: EtaRevision[] = [];
+  const revisedLines: OrderLine[] = [];
+  const revisedEtas: Eta[] = [];
   const cancellations: WaitingCancellation[] = [];
-  const atRisk: OrderLine[] = [];
+  const atRisk: EtaRevision[] = [];
   let supplyIndex = 0;
   let supplyLeft = pipeline.length > 0 ? pipeline[0].remaining : 0;
   let ahead: Eta | undefined;
+  const etaOf = etaInterner();
   for (let index = state.queue.head; index < state.queue.keys.length; index += 1) {
     const line = liveLineAt(state.queue, state.lines, index);
     if (line === undefined) {
@@ -113,27 +138,27 @@ export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowM
     }
     let own: Eta;
     if (uncovered === 0) {
-      own = { day: coveredDay, confidence: 'CONFIRMED' };
+      own = etaOf(coveredDay, 'CONFIRMED');
     } else if (discontinued) {
       cancellations.push({ line, quantity: uncovered, reason: 'DISCONTINUED' });
       if (uncovered === line.waiting) {
         continue;
       }
-      own = { day: coveredDay, confidence: 'CONFIRMED' };
+      own = etaOf(coveredDay, 'CONFIRMED');
     } else {
-      const day = estimatedDay(line.acceptedDay, policy, latestExpectedDay, today);
-      own = day === null ? NO_ETA : { day, confidence: 'ESTIMATED' };
+      own = etaOf(estimatedDay(line.acceptedDay, policy, latestExpectedDay, today), 'ESTIMATED');
     }
-    const eta = notBefore(own, ahead);
+    const eta = notBefore(own, ahead, etaOf);
     ahead = eta;
     if (eta.day !== line.etaDay || eta.confidence !== line.etaConfidence) {
-      revisions.push({ line, eta });
+      revisedLines.push(line);
+      revisedEtas.push(eta);
     }
     if (!line.atRisk && isAtRisk(eta, line, nowMs, dayOfMs(line.deadlineMs))) {
-      atRisk.push(line);
+      atRisk.push({ line, eta });
     }
   }
-  return { revisions, cancellations, atRisk };
+  return { revisedLines, revisedEtas, cancellations, atRisk };
 }
 
 /**
@@ -163,5 +188,6 @@ export function projectNewDemand(
     own = day === null ? NO_ETA : { day, confidence: 'ESTIMATED' };
   }
   const tail = tailLine(state.queue, state.lines);
-  return notBefore(own, tail === undefined ? undefined : { day: tail.etaDay, confidence: tail.etaConfidence });
+  const ahead = tail === undefined ? undefined : { day: tail.etaDay, confidence: tail.etaConfidence };
+  return notBefore(own, ahead, (day, confidence) => ({ day, confidence }));
 }

@@ -1,5 +1,6 @@
 import { type BackorderQueue, cloneQueue, emptyQueue } from './backorder-queue';
 import type { DeadlineEntry } from './deadline-watch';
+import { type LineBook, LineBookDraft } from './line-book';
 
 export type LimitAction = 'CANCEL' | 'NOTIFY';
 export type EtaConfidence = 'CONFIRMED' | 'ESTIMATED';
@@ -82,7 +83,8 @@ export interface FulfillmentState {
   allocated: number;
   /** Units waiting in the backorder queue. */
   waitingTotal: number;
-  readonly lines: Map<string, OrderLine>;
+  /** A Map in an owned state; a copy-on-write view inside a decision. */
+  readonly lines: LineBook;
   queue: BackorderQueue;
   readonly pipeline: Map<string, SupplyLine>;
   /** The day ETAs were last re-projected for the passage of time. */
@@ -108,11 +110,14 @@ export function initialState(sku: string): FulfillmentState {
   };
 }
 
-/** A copy that can be evolved without touching the original: O(n) but only pointer copies. */
+/**
+ * A copy that can be evolved without touching the original. Lines are copied on write; the queue
+ * and the deadline watch are copied as flat arrays.
+ */
 export function cloneState(state: FulfillmentState): FulfillmentState {
   return {
     ...state,
-    lines: new Map(state.lines),
+    lines: new LineBookDraft(state.lines as Map<string, OrderLine>),
     queue: cloneQueue(state.queue),
     pipeline: new Map(state.pipeline),
     counters: { ...state.counters },

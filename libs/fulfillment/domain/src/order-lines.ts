@@ -18,11 +18,11 @@ export function placeLine(command: PlaceLine, draft: DecisionDraft): Rejection |
   if (state.lines.has(lineKey(orderId, lineId))) {
     return rejection('FULFILLMENT.DUPLICATE_LINE', `line ${orderId}/${lineId} is already open`);
   }
-  emitLast(draft, { type: 'LineAccepted', data: { ...acceptanceOf(state, command.data, draft.today), decidedAt: draft.now } });
+  emitLast(draft, { type: 'LineAccepted', data: { ...acceptanceOf(state, command.data, draft), decidedAt: draft.now } });
   return null;
 }
 
-function acceptanceOf(state: FulfillmentState, line: PlaceLine['data'], today: number): Acceptance {
+function acceptanceOf(state: FulfillmentState, line: PlaceLine['data'], draft: DecisionDraft): Acceptance {
   const placedMs = instantMs(line.placedAt, 'placedAt');
   if (state.catalog.status === 'UNDEFINED') {
     return decided(line, 0, 0, 'UNKNOWN_SKU', null, { day: null, confidence: null });
@@ -41,11 +41,12 @@ function acceptanceOf(state: FulfillmentState, line: PlaceLine['data'], today: n
   if (!policy.backorderable) {
     return decided(line, allocated, 0, 'OUT_OF_STOCK', deadline, NO_ETA);
   }
-  const eta = projectNewDemand(state, policy, rest, dayOfMs(placedMs), today);
+  const eta = projectNewDemand(state, policy, rest, dayOfMs(placedMs), draft.today);
   if (eta.day === null) {
     return decided(line, allocated, 0, 'OUT_OF_STOCK', deadline, NO_ETA);
   }
-  if (eta.day > dayOfMs(deadlineMs)) {
+  // A line that arrives after its own deadline could only wait past it, whatever its ETA says.
+  if (eta.day > dayOfMs(deadlineMs) || draft.nowMs > deadlineMs) {
     return decided(line, allocated, 0, 'ETA_BEYOND_LIMIT', deadline, NO_ETA);
   }
   return decided(line, allocated, rest, null, deadline, eta);
