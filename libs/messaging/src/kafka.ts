@@ -21,6 +21,9 @@ export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:90
 function jsonLogCreator(level: logLevel) {
   return ({ namespace, level: entryLevel, log }: LogEntry) => {
     if (entryLevel > level) return;
+    // kafkajs logs every error response of a request as an error, including the ones it retries
+    // (a leader moving, a coordinator loading); what is not recovered surfaces from the client.
+    if (namespace === 'Connection') return;
     const { message, ...rest } = log;
     process.stderr.write(`${JSON.stringify({ level: logLevel[entryLevel], logger: 'kafkajs', namespace, msg: message, ...rest })}\n`);
   };
