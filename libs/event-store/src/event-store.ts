@@ -153,6 +153,24 @@ export async function readAllCommitted(q: Queryable, after: Checkpoint, limit: n
   return result.rows.map(toStoredEvent);
 }
 
+/**
+ * Reads every event visible to the caller's snapshot after a checkpoint, without waiting for older
+ * transactions. Only safe while the caller holds a lock that keeps the writers of the events it
+ * cares about out (a replay's final catch-up holds the live tables' lock): then no event of theirs
+ * can still commit behind the checkpoint.
+ */
+export async function readAllVisible(q: Queryable, after: Checkpoint, limit: number): Promise<StoredEvent[]> {
+  const result = await q.query<EventRow>(
+    `SELECT position, transaction_id::text, stream_id, version, event_id, type, data, metadata, recorded_at
+     FROM events
+     WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+     ORDER BY transaction_id, position
+     LIMIT $3`,
+    [after.transactionId, after.position, limit],
+  );
+  return result.rows.map(toStoredEvent);
+}
+
 export function checkpointOf(event: { transactionId: string; position: string }): Checkpoint {
   return { transactionId: event.transactionId, position: event.position };
 }

@@ -5,3 +5,5 @@ export * from './migrations';
 export * from './outbox';
 export * from './processed-inputs';
 export * from './projection-checkpoints';
+export * from './projection';
+export * from './projection-replay';

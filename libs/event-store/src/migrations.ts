@@ -81,6 +81,45 @@ export class CreateEventStore1764000000000 implements MigrationInterface {
   }
 }
 
+/**
+ * What operators leave behind in a service: an audit row per action (the action is also an event
+ * on the 'operator-audit' stream) and the dead letters already sent back to their topic, so a
+ * letter is redriven once. Every service lists it after its own migrations.
+ */
+export class CreateOperatorTables1764100000000 implements MigrationInterface {
+  name = 'CreateOperatorTables1764100000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE operator_audit (
+        id text PRIMARY KEY,
+        action text NOT NULL,
+        target text NOT NULL,
+        reason text NOT NULL,
+        token_fingerprint text NOT NULL,
+        outcome text NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}',
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await runner.query('CREATE INDEX operator_audit_recorded ON operator_audit (recorded_at)');
+    await runner.query(`
+      CREATE TABLE dead_letter_redrives (
+        dlq_topic text NOT NULL,
+        dlq_partition integer NOT NULL,
+        dlq_offset bigint NOT NULL,
+        event_id text,
+        redrive_count integer NOT NULL,
+        redriven_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (dlq_topic, dlq_partition, dlq_offset)
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE dead_letter_redrives');
+    await runner.query('DROP TABLE operator_audit');
+  }
+}
+
 export type MigrationClass = new () => MigrationInterface;
 
 /** The role a service runs as: it may read and write its own schema, and only append events. */

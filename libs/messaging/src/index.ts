@@ -3,3 +3,5 @@ export * from './dead-letters';
 export * from './kafka';
 export * from './kafka-transport';
 export * from './outbox-relay';
+export * from './dead-letter-redrive';
+export * from './topic-range';

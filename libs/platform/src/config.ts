@@ -13,6 +13,9 @@ export type ServiceName = keyof typeof SERVICES;
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/restock';
 export const HTTP_BODY_BYTES_MAX = 1_048_576;
+/** Operator requests allowed per client address and window; a flood of guesses at the token gets 429. */
+export const OPERATOR_RATE_LIMIT = 30;
+export const OPERATOR_RATE_WINDOW_MS = 60_000;
 
 export interface ServiceConfig {
   readonly service: ServiceName;
@@ -29,6 +32,9 @@ export interface ServiceConfig {
   readonly topicPrefix: string;
   /** null: operator endpoints are off. */
   readonly operatorToken: string | null;
+  /** Operator requests allowed per client address within operatorRateWindowMs. */
+  readonly operatorRateLimit: number;
+  readonly operatorRateWindowMs: number;
   readonly environment: 'development' | 'test' | 'production';
   readonly logLevel: string;
   readonly httpBodyBytesMax: number;
@@ -69,6 +75,8 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     kafkaBrokers: brokers,
     topicPrefix: env.RESTOCK_TOPIC_PREFIX ?? '',
     operatorToken: env.RESTOCK_OPERATOR_TOKEN && env.RESTOCK_OPERATOR_TOKEN.length > 0 ? env.RESTOCK_OPERATOR_TOKEN : null,
+    operatorRateLimit: integer(env, 'RESTOCK_OPERATOR_RATE_LIMIT', OPERATOR_RATE_LIMIT, 1, 100_000),
+    operatorRateWindowMs: integer(env, 'RESTOCK_OPERATOR_RATE_WINDOW_MS', OPERATOR_RATE_WINDOW_MS, 1_000, 86_400_000),
     environment,
     logLevel: env.LOG_LEVEL ?? 'info',
     httpBodyBytesMax: integer(env, 'RESTOCK_HTTP_BODY_BYTES_MAX', HTTP_BODY_BYTES_MAX, 1_024, 16 * HTTP_BODY_BYTES_MAX),

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { OperatorModule, PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { CATALOG_OPERATIONS } from './catalog-operations';
 import { CATALOG_MIGRATIONS } from './migrations';
 import { ProductCommands } from './product-commands';
 import { ProductsController } from './products.controller';
@@ -9,7 +10,7 @@ export class CatalogModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: CatalogModule,
-      imports: [PlatformModule.forRoot(config)],
+      imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, CATALOG_OPERATIONS)],
       controllers: [ProductsController],
       providers: [ProductCommands],
     };

@@ -7,9 +7,10 @@ import { projectProductEvents } from './products-read-model';
 
 export const SOURCE = 'restock/catalog';
 export const CONFLICT_RETRIES_MAX = 5;
+export const PRODUCT_STREAM_PREFIX = 'product-';
 
 function streamIdOf(sku: string): string {
-  return `product-${sku}`;
+  return `${PRODUCT_STREAM_PREFIX}${sku}`;
 }
 
 /** Maps a domain event to the public catalog event that the saga and the other services read. */

@@ -1,10 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { deterministicId } from '@restock/contracts';
 import { appendToStreams, enqueue, NewEvent, OutboxMessage, Queryable } from '@restock/event-store';
-import { backorderQueue, decide, evolve, ledger, snapshot } from '@restock/fulfillment-domain';
+import { decide, evolve, ledger, Rejection, snapshot } from '@restock/fulfillment-domain';
 import { CausedEvent, factsOf, ledgerFact } from './fulfillment-facts';
 import { SkuCommand } from './saga-inputs';
+import { oldestWaitingSince, upsertSkuLedgers } from './sku-ledger';
 import { LoadedSku, SNAPSHOT_EVERY_EVENTS, SkuStates, streamIdOf } from './sku-states';
+
+/** A command the SKU's decider refused; nothing of it was stored. */
+export interface SkuRejection {
+  readonly sku: string;
+  readonly inputId: string;
+  readonly rejection: Rejection;
+}
 
 interface SkuWork {
   readonly loaded: LoadedSku;
@@ -23,20 +31,25 @@ export class FulfillmentSaga {
 
   constructor(private readonly states: SkuStates) {}
 
-  async process(tx: Queryable, commands: readonly SkuCommand[]): Promise<void> {
-    if (commands.length === 0) return;
+  /** Decides and stores the commands in the caller's transaction; answers the ones that were refused. */
+  async process(tx: Queryable, commands: readonly SkuCommand[]): Promise<SkuRejection[]> {
+    if (commands.length === 0) return [];
     const skus = [...new Set(commands.map((entry) => entry.sku))];
     const work = this.run(tx, skus, commands);
     this.states.hold(skus, work);
-    await work;
+    return work;
   }
 
-  private async run(tx: Queryable, skus: readonly string[], commands: readonly SkuCommand[]): Promise<void> {
+  private async run(tx: Queryable, skus: readonly string[], commands: readonly SkuCommand[]): Promise<SkuRejection[]> {
     const loaded = await this.states.loadForUpdate(tx, skus);
     const bySku = new Map<string, SkuWork>(skus.map((sku) => [sku, { loaded: loaded.get(sku)!, events: [], lastInput: null }]));
     const caused: CausedEvent[] = [];
+    const rejections: SkuRejection[] = [];
     try {
-      for (const { sku, command } of commands) this.decideOne(bySku.get(sku)!, sku, command, caused);
+      for (const { sku, command } of commands) {
+        const rejection = this.decideOne(bySku.get(sku)!, sku, command, caused);
+        if (rejection) rejections.push({ sku, inputId: command.metadata.inputId, rejection });
+      }
     } catch (error) {
       // evolve changes the cached state in place: a half-applied batch must not stay cached.
       this.states.forget(skus);
@@ -51,17 +64,21 @@ export class FulfillmentSaga {
       changed.map((entry) => ({ streamId: streamIdOf(entry.loaded.sku), expectedVersion: entry.loaded.version, events: entry.events })),
     );
     await this.writeSnapshots(tx, changed.filter((entry) => this.snapshotDue(entry)));
-    await this.writeLedgers(tx, changed);
+    await upsertSkuLedgers(
+      tx,
+      changed.map((entry) => ({ sku: entry.loaded.sku, version: entry.loaded.version + entry.events.length, state: entry.loaded.state })),
+    );
     const ledgers = changed.map((entry) => this.ledgerMessage(entry));
     const messages: OutboxMessage[] = [...factsOf(caused), ...ledgers];
     await enqueue(tx, messages);
+    return rejections;
   }
 
-  private decideOne(entry: SkuWork, sku: string, command: SkuCommand['command'], caused: CausedEvent[]): void {
+  private decideOne(entry: SkuWork, sku: string, command: SkuCommand['command'], caused: CausedEvent[]): Rejection | null {
     const decision = decide(command, entry.loaded.state);
     if (decision.status === 'REJECTED') {
       this.logger.warn({ sku, input: command.metadata.inputId, command: command.type, code: decision.rejection.code, msg: decision.rejection.message });
-      return;
+      return decision.rejection;
     }
     decision.events.forEach((event, index) => {
       const eventId = deterministicId(command.metadata.inputId, sku, String(index));
@@ -70,6 +87,7 @@ export class FulfillmentSaga {
       caused.push({ eventId, sku, event, inputId: command.metadata.inputId, time: command.metadata.now });
     });
     if (decision.events.length > 0) entry.lastInput = { id: command.metadata.inputId, time: command.metadata.now };
+    return null;
   }
 
   private snapshotDue(entry: SkuWork): boolean {
@@ -94,32 +112,8 @@ export class FulfillmentSaga {
     );
   }
 
-  private async writeLedgers(tx: Queryable, entries: readonly SkuWork[]): Promise<void> {
-    const rows = entries.map((entry) => ({ sku: entry.loaded.sku, version: entry.loaded.version + entry.events.length, ledger: ledger(entry.loaded.state), oldest: this.oldestWaitingSince(entry) }));
-    await tx.query(
-      `INSERT INTO sku_ledger (sku, version, on_hand, allocated, queue_depth, backordered_quantity, oldest_backorder_at)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::timestamptz[])
-       ON CONFLICT (sku) DO UPDATE SET version = EXCLUDED.version, on_hand = EXCLUDED.on_hand, allocated = EXCLUDED.allocated,
-         queue_depth = EXCLUDED.queue_depth, backordered_quantity = EXCLUDED.backordered_quantity,
-         oldest_backorder_at = EXCLUDED.oldest_backorder_at, updated_at = now()`,
-      [
-        rows.map((row) => row.sku),
-        rows.map((row) => row.version),
-        rows.map((row) => row.ledger.onHand),
-        rows.map((row) => row.ledger.allocated),
-        rows.map((row) => row.ledger.queueDepth),
-        rows.map((row) => row.ledger.backorderedQuantity),
-        rows.map((row) => row.oldest),
-      ],
-    );
-  }
-
-  private oldestWaitingSince(entry: SkuWork): string | null {
-    return backorderQueue(entry.loaded.state)[0]?.acceptedAt ?? null;
-  }
-
   private ledgerMessage(entry: SkuWork): OutboxMessage {
     const input = entry.lastInput!;
-    return ledgerFact(entry.loaded.sku, ledger(entry.loaded.state), this.oldestWaitingSince(entry), input.id, input.time);
+    return ledgerFact(entry.loaded.sku, ledger(entry.loaded.state), oldestWaitingSince(entry.loaded.state), input.id, input.time);
   }
 }

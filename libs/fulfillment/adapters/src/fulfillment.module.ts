@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { OperatorModule, PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
 import { AvailabilityController } from './availability.controller';
+import { BackorderOperatorController } from './backorder-operator.controller';
 import { CLOCK, Clock, systemClock } from './clock';
 import { DeadlineTicker, TICK_INTERVAL, TICK_INTERVAL_MS_DEFAULT } from './deadline-ticker';
+import { fulfillmentOperations } from './fulfillment-operations';
 import { FulfillmentSaga } from './fulfillment-saga';
 import { FULFILLMENT_MIGRATIONS } from './migrations';
 import { SagaInputsController } from './saga-inputs.controller';
@@ -19,8 +21,8 @@ export class FulfillmentModule {
   static forRoot(config: ServiceConfig, options: FulfillmentOptions = {}): DynamicModule {
     return {
       module: FulfillmentModule,
-      imports: [PlatformModule.forRoot(config)],
-      controllers: [SagaInputsController, AvailabilityController],
+      imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, fulfillmentOperations())],
+      controllers: [SagaInputsController, AvailabilityController, BackorderOperatorController],
       providers: [
         SkuStates,
         FulfillmentSaga,

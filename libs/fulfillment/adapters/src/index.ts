@@ -7,3 +7,6 @@ export * from './fulfillment.module';
 export * from './migrations';
 export * from './saga-inputs';
 export * from './sku-states';
+export * from './backorder-operator.controller';
+export * from './fulfillment-operations';
+export * from './sku-ledger';

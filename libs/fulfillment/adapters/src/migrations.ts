@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, MigrationClass } from '@restock/event-store';
+import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
 
 export class CreateSkuSnapshots1764000000200 implements MigrationInterface {
   name = 'CreateSkuSnapshots1764000000200';
@@ -35,4 +35,8 @@ export class CreateSkuSnapshots1764000000200 implements MigrationInterface {
   }
 }
 
-export const FULFILLMENT_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, CreateSkuSnapshots1764000000200];
+export const FULFILLMENT_MIGRATIONS: readonly MigrationClass[] = [
+  CreateEventStore1764000000000,
+  CreateSkuSnapshots1764000000200,
+  CreateOperatorTables1764100000000,
+];

@@ -13,8 +13,10 @@ export interface LoadedSku {
   readonly snapshotVersion: number;
 }
 
+export const SKU_STREAM_PREFIX = 'sku-';
+
 export function streamIdOf(sku: string): string {
-  return `sku-${sku}`;
+  return `${SKU_STREAM_PREFIX}${sku}`;
 }
 
 /**
@@ -77,7 +79,7 @@ export class SkuStates {
     const result = await q.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM streams WHERE stream_id = ANY($1::text[])', [
       skus.map(streamIdOf),
     ]);
-    return new Map(result.rows.map((row) => [row.stream_id.slice('sku-'.length), row.version]));
+    return new Map(result.rows.map((row) => [row.stream_id.slice(SKU_STREAM_PREFIX.length), row.version]));
   }
 
   private async catchUp(q: Queryable, entry: LoadedSku, version: number): Promise<LoadedSku> {

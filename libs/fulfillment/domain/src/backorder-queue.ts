@@ -9,7 +9,7 @@ interface LineLookup {
  * The waiting lines of a SKU in queue order, as parallel arrays of line keys and ranks sorted by
  * rank. Entries are removed lazily: an entry is live while its line exists, waits and still has
  * that rank. Allocation pops from the head by moving an index, a line that leaves anywhere costs
- * O(1), and a decision copies the queue with two array slices.
+ * O(1), and a decision borrows the arrays, copying them only if it inserts into them.
  */
 export interface BackorderQueue {
   keys: string[];
@@ -17,6 +17,8 @@ export interface BackorderQueue {
   head: number;
   /** Number of live entries: the queue depth in lines. */
   length: number;
+  /** Set while the arrays belong to another queue: they are copied before the first write. */
+  borrowed?: true;
 }
 
 // Dead entries are dropped once they outnumber live ones and exceed this many.
@@ -26,13 +28,22 @@ export function emptyQueue(): BackorderQueue {
   return { keys: [], ranks: [], head: 0, length: 0 };
 }
 
+/**
+ * A queue that can change without touching the original. Allocation only moves the head and
+ * compaction builds new arrays, so the arrays are shared until a line joins or moves to the head:
+ * a receipt or a cancellation on a hot SKU then copies nothing.
+ */
 export function cloneQueue(queue: BackorderQueue): BackorderQueue {
-  return {
-    keys: queue.keys.slice(queue.head),
-    ranks: queue.ranks.slice(queue.head),
-    head: 0,
-    length: queue.length,
-  };
+  return { keys: queue.keys, ranks: queue.ranks, head: queue.head, length: queue.length, borrowed: true };
+}
+
+function ownArrays(queue: BackorderQueue): void {
+  if (queue.borrowed === true) {
+    queue.keys = queue.keys.slice(queue.head);
+    queue.ranks = queue.ranks.slice(queue.head);
+    queue.head = 0;
+    delete queue.borrowed;
+  }
 }
 
 export function liveLineAt(
@@ -80,6 +91,7 @@ export function tailLine(queue: BackorderQueue, lines: LineLookup): OrderLine | 
  * for a line whose allocation was revoked. Call after the line's record says it waits.
  */
 export function joinQueue(queue: BackorderQueue, line: OrderLine): void {
+  ownArrays(queue);
   const index = firstIndexWithRankAtLeast(queue, line.rank);
   if (index < queue.keys.length && queue.ranks[index] === line.rank) {
     assert(queue.keys[index] === line.key, `queue rank ${line.rank} belongs to another line`);
@@ -93,6 +105,7 @@ export function joinQueue(queue: BackorderQueue, line: OrderLine): void {
 /** Puts an expedited line in front of everyone. Call after the line's record holds the new rank. */
 export function moveToHead(queue: BackorderQueue, line: OrderLine): void {
   assert(queue.head >= queue.keys.length || line.rank < queue.ranks[queue.head], 'an expedited rank must lead the queue');
+  ownArrays(queue);
   if (queue.head > 0) {
     queue.head -= 1;
     queue.keys[queue.head] = line.key;
@@ -128,6 +141,7 @@ function compact(queue: BackorderQueue, lines: LineLookup): void {
   queue.keys = keys;
   queue.ranks = ranks;
   queue.head = 0;
+  delete queue.borrowed;
 }
 
 function firstIndexWithRankAtLeast(queue: BackorderQueue, rank: number): number {

@@ -3,7 +3,7 @@ import { dayOfMs, formatOptionalDay, instantMs } from './calendar';
 import { type Eta, type EtaRevision, reviewQueue } from './eta-projection';
 import type { AllocationRevoked, EtaChangeCause, FulfillmentEvent, LineEtaChanged } from './events';
 import { evolve, setLineEta } from './evolve';
-import { type FulfillmentState, type OrderLine, cloneState, lineKey, policyOf } from './fulfillment-state';
+import { type FulfillmentState, type OrderLine, lineKey, workingCopyOf, policyOf } from './fulfillment-state';
 
 export type EtaCauseOf = (line: OrderLine, previous: Eta, next: Eta) => EtaChangeCause;
 
@@ -68,7 +68,7 @@ export function currentState(draft: DecisionDraft): FulfillmentState {
 
 function workingCopy(draft: DecisionDraft): FulfillmentState {
   assert(!draft.sealed, 'the draft was changed after an event that was not applied');
-  draft.scratch ??= cloneState(draft.base);
+  draft.scratch ??= workingCopyOf(draft.base);
   settlePendingEtas(draft, draft.scratch);
   return draft.scratch;
 }

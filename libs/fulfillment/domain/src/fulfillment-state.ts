@@ -111,17 +111,19 @@ export function initialState(sku: string): FulfillmentState {
 }
 
 /**
- * A copy that can be evolved without touching the original. Lines are copied on write; the queue
- * and the deadline watch are copied as flat arrays.
+ * A decision's working copy: it can be evolved without touching the original, and making it costs
+ * nothing that grows with the queue. Lines are copied on write and the queue's arrays on insert.
+ * The deadline watch starts empty: only time catching up reads it, and that reads the original's
+ * before any step changes the copy, so copying a heap of every waiting line would be wasted.
  */
-export function cloneState(state: FulfillmentState): FulfillmentState {
+export function workingCopyOf(state: FulfillmentState): FulfillmentState {
   return {
     ...state,
     lines: new LineBookDraft(state.lines as Map<string, OrderLine>),
     queue: cloneQueue(state.queue),
     pipeline: new Map(state.pipeline),
     counters: { ...state.counters },
-    deadlineWatch: state.deadlineWatch.slice(),
+    deadlineWatch: [],
   };
 }
 

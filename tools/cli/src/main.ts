@@ -1,0 +1,74 @@
+import { Command, CommanderError, Option } from 'commander';
+import { dlqCommands } from './commands/dead-letters.command';
+import { replayCommands } from './commands/replay.command';
+import { Environment } from './environment';
+import { classify, EXIT } from './exit-codes';
+import { Output } from './output';
+
+const EXIT_CODES_HELP = `
+Environment: DATABASE_URL, KAFKA_BROKERS, RESTOCK_TOPIC_PREFIX (as for the services).
+
+Exit codes:
+  0  done
+  1  failed (including: a rebuilt read model differs and was not swapped, a named dead letter was refused)
+  2  usage: bad command, option or argument
+  3  unreachable: Kafka or PostgreSQL did not answer
+  4  not found: unknown topic, service or dead letter
+`;
+
+/** What every command gets: the environment's connections and where to write. */
+export interface CommandContext {
+  readonly environment: Environment;
+  output(command: Command): Output;
+  /** Runs a command's work and records its exit code. */
+  run(work: () => Promise<number>): Promise<void>;
+}
+
+function program(context: CommandContext): Command {
+  const root = new Command('restock')
+    .description('Operate Restock: rebuild read models, re-consume input topics, list and redrive dead letters.')
+    .addOption(new Option('--json', 'print the result as JSON'))
+    .addOption(new Option('--no-progress', 'draw no progress bars'))
+    .exitOverride()
+    .showHelpAfterError('(restock --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP);
+  root.addCommand(replayCommands(context));
+  root.addCommand(dlqCommands(context));
+  return root;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const environment = new Environment(process.env);
+  let exitCode: number = EXIT.ok;
+  const context: CommandContext = {
+    environment,
+    output: (command) => {
+      const options = command.optsWithGlobals<{ json?: boolean; progress?: boolean }>();
+      return new Output(options.json === true, options.progress !== false);
+    },
+    run: async (work) => {
+      exitCode = await work();
+    },
+  };
+  try {
+    await program(context).parseAsync([...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? EXIT.ok : EXIT.usage;
+    }
+    const failure = classify(error);
+    process.stderr.write(`restock: ${failure.message}\n`);
+    return failure.exitCode;
+  } finally {
+    await environment.close();
+  }
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`restock: ${String(error)}\n`);
+    process.exit(EXIT.failed);
+  },
+);
