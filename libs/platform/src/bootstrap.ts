@@ -6,7 +6,9 @@ import { Logger } from 'nestjs-pino';
 import { Database, MigrationClass, runMigrations } from '@restock/event-store';
 import { ConsumedInput, KafkaTransport, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
+import { watchConsumerLag } from './consumer-lag';
 import { Metrics } from './metrics';
+import { ShutdownTasks } from './shutdown-tasks';
 import { KAFKA } from './tokens';
 import { contractValidationPipe } from './validation';
 
@@ -56,6 +58,8 @@ export async function startService(config: ServiceConfig, definition: ServiceDef
       { inheritAppConfig: true },
     );
     await app.startAllMicroservices();
+    const stopWatching = watchConsumerLag(metrics.consumerLag, app.get<Kafka>(KAFKA), app.get(TopicNamer), definition.consumer.groupId);
+    app.get(ShutdownTasks).add(stopWatching);
   }
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();

@@ -6,3 +6,5 @@ export * from './platform.module';
 export * from './tokens';
 export * from './validation';
 export * from './operator';
+export * from './consumer-lag';
+export * from './shutdown-tasks';

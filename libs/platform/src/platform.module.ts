@@ -6,6 +6,7 @@ import { createKafka, OutboxRelay, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
 import { HealthController } from './health';
 import { Metrics, MetricsController } from './metrics';
+import { ShutdownTasks } from './shutdown-tasks';
 import { KAFKA, SERVICE_CONFIG } from './tokens';
 
 /** The service's pool: as its runtime role, which may only append to the event table. */
@@ -79,8 +80,9 @@ export class PlatformModule {
         Metrics,
         OutboxRelayRunner,
         DatabaseCloser,
+        ShutdownTasks,
       ],
-      exports: [SERVICE_CONFIG, Database, KAFKA, TopicNamer, Metrics],
+      exports: [SERVICE_CONFIG, Database, KAFKA, TopicNamer, Metrics, ShutdownTasks],
     };
   }
 }

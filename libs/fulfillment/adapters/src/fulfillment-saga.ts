@@ -3,6 +3,7 @@ import { deterministicId } from '@restock/contracts';
 import { appendToStreams, enqueue, NewEvent, OutboxMessage, Queryable } from '@restock/event-store';
 import { decide, evolve, ledger, Rejection, snapshot } from '@restock/fulfillment-domain';
 import { CausedEvent, factsOf, ledgerFact } from './fulfillment-facts';
+import { FulfillmentMetrics } from './fulfillment-metrics';
 import { SkuCommand } from './saga-inputs';
 import { oldestWaitingSince, upsertSkuLedgers } from './sku-ledger';
 import { LoadedSku, SNAPSHOT_EVERY_EVENTS, SkuStates, streamIdOf } from './sku-states';
@@ -29,7 +30,10 @@ interface SkuWork {
 export class FulfillmentSaga {
   private readonly logger = new Logger('FulfillmentSaga');
 
-  constructor(private readonly states: SkuStates) {}
+  constructor(
+    private readonly states: SkuStates,
+    private readonly metrics: FulfillmentMetrics,
+  ) {}
 
   /** Decides and stores the commands in the caller's transaction; answers the ones that were refused. */
   async process(tx: Queryable, commands: readonly SkuCommand[]): Promise<SkuRejection[]> {
@@ -46,9 +50,11 @@ export class FulfillmentSaga {
     const caused: CausedEvent[] = [];
     const rejections: SkuRejection[] = [];
     try {
-      for (const { sku, command } of commands) {
+      for (const { sku, command, arrivedAtMs } of commands) {
+        const before = caused.length;
         const rejection = this.decideOne(bySku.get(sku)!, sku, command, caused);
         if (rejection) rejections.push({ sku, inputId: command.metadata.inputId, rejection });
+        if (arrivedAtMs !== undefined && caused.slice(before).some((entry) => entry.event.type === 'StockAllocated')) this.metrics.allocated(arrivedAtMs);
       }
     } catch (error) {
       // evolve changes the cached state in place: a half-applied batch must not stay cached.
@@ -69,6 +75,7 @@ export class FulfillmentSaga {
       changed.map((entry) => ({ sku: entry.loaded.sku, version: entry.loaded.version + entry.events.length, state: entry.loaded.state })),
     );
     const ledgers = changed.map((entry) => this.ledgerMessage(entry));
+    for (const entry of changed) this.metrics.queueChanged(entry.loaded.sku, entry.loaded.state.queue.length, oldestWaitingSince(entry.loaded.state));
     const messages: OutboxMessage[] = [...factsOf(caused), ...ledgers];
     await enqueue(tx, messages);
     return rejections;

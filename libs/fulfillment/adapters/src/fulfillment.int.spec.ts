@@ -150,6 +150,15 @@ describe('fulfillment saga service', () => {
     expect(((await bad.json()) as { fields: { field: string }[] }).fields.map((field) => field.field)).toContain('quantity');
   });
 
+  it('reports consumer lag, queue depth, the oldest backorder age and allocation latency', async () => {
+    const page = await (await fetch(`${service.url}/metrics`)).text();
+    expect(page).toMatch(new RegExp(`restock_backorder_queue_depth\\{sku="${sku}"[^}]*\\} 1`));
+    expect(page).toMatch(new RegExp(`restock_oldest_backorder_age_seconds\\{sku="${sku}"`));
+    expect(page).toMatch(/restock_allocation_latency_seconds_count\{[^}]*\} [1-9]/);
+    expect(page).toMatch(/restock_consumer_lag\{topic="restock\.supply\.events\.v1",partition="\d"[^}]*\} 0/);
+    expect(page).toMatch(/restock_inputs_processed_total\{topic="restock\.orders\.events\.v1"[^}]*\} 3/);
+  });
+
   it('ticks only SKUs with a queue', async () => {
     const ticked = await service.app.get(DeadlineTicker).tick();
     expect(ticked).toBeGreaterThanOrEqual(1);

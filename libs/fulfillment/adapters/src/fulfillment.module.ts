@@ -5,6 +5,7 @@ import { BackorderOperatorController } from './backorder-operator.controller';
 import { CLOCK, Clock, systemClock } from './clock';
 import { DeadlineTicker, TICK_INTERVAL, TICK_INTERVAL_MS_DEFAULT } from './deadline-ticker';
 import { fulfillmentOperations } from './fulfillment-operations';
+import { FulfillmentMetrics } from './fulfillment-metrics';
 import { FulfillmentSaga } from './fulfillment-saga';
 import { FULFILLMENT_MIGRATIONS } from './migrations';
 import { SagaInputsController } from './saga-inputs.controller';
@@ -26,6 +27,7 @@ export class FulfillmentModule {
       providers: [
         SkuStates,
         FulfillmentSaga,
+        FulfillmentMetrics,
         DeadlineTicker,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: TICK_INTERVAL, useValue: options.tickIntervalMs ?? Number(process.env.FULFILLMENT_TICK_INTERVAL_MS ?? TICK_INTERVAL_MS_DEFAULT) },

@@ -2,6 +2,7 @@ export * from './availability.controller';
 export * from './clock';
 export * from './deadline-ticker';
 export * from './fulfillment-facts';
+export * from './fulfillment-metrics';
 export * from './fulfillment-saga';
 export * from './fulfillment.module';
 export * from './migrations';

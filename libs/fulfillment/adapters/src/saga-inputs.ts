@@ -6,6 +6,8 @@ import type { FulfillmentCommand } from '@restock/fulfillment-domain';
 export interface SkuCommand {
   readonly sku: string;
   readonly command: FulfillmentCommand;
+  /** When the input reached Kafka (its log-append time), for the allocation latency metric. */
+  readonly arrivedAtMs?: number;
 }
 
 type Data = Record<string, unknown>;
@@ -34,7 +36,7 @@ export function toSkuCommand(input: ConsumedInput): SkuCommand | null {
   const sku = text(data, 'sku');
   const metadata = { now: event.time, inputId: event.id };
   const command = commandFor(input.topic, event.type, data, metadata);
-  return command ? { sku, command } : null;
+  return command ? { sku, command, arrivedAtMs: Number(input.message.timestamp) } : null;
 }
 
 function commandFor(topic: string, type: string, data: Data, metadata: { now: string; inputId: string }): FulfillmentCommand | null {

@@ -1,5 +1,5 @@
 import { assertIdentifier, Queryable } from '@restock/event-store';
-import { backorderQueue, FulfillmentState, ledger } from '@restock/fulfillment-domain';
+import { FulfillmentState, headWaitingSince, ledger } from '@restock/fulfillment-domain';
 
 /** One `sku_ledger` row: a SKU's stock figures after the event at `version`. */
 export interface SkuLedgerRow {
@@ -12,7 +12,7 @@ export interface SkuLedgerRow {
 export const SKU_LEDGER_COLUMNS = ['sku', 'version', 'on_hand', 'allocated', 'queue_depth', 'backordered_quantity', 'oldest_backorder_at'] as const;
 
 export function oldestWaitingSince(state: FulfillmentState): string | null {
-  return backorderQueue(state)[0]?.acceptedAt ?? null;
+  return headWaitingSince(state);
 }
 
 /** Writes the ledger rows of the SKUs in one statement; `table` lets a replay write its shadow copy. */

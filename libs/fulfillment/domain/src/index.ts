@@ -13,7 +13,7 @@ export type { Rejection, RejectionCode } from './rejection';
 export { FulfillmentAssertionError } from './assertion';
 export type * from './commands';
 export type * from './events';
-export { availability, backorderQueue, ledger, openLine, openLines } from './read-models';
+export { availability, backorderQueue, headWaitingSince, ledger, openLine, openLines } from './read-models';
 export type { Availability, AvailabilityStatus, OpenLine, StockLedger, WaitingLine } from './read-models';
 export { restore, snapshot, SNAPSHOT_VERSION } from './snapshot';
 export type { FulfillmentSnapshot, LineSnapshot } from './snapshot';

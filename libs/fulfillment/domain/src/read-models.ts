@@ -1,4 +1,4 @@
-import { waitingLinesInOrder } from './backorder-queue';
+import { headLine, waitingLinesInOrder } from './backorder-queue';
 import { addDaysToMs, dayOfMs, formatOptionalDay, instantMs } from './calendar';
 import { NO_ETA, projectNewDemand, pipelineInArrivalOrder } from './eta-projection';
 import type { Day, Instant } from './events';
@@ -136,4 +136,9 @@ export function openLine(state: FulfillmentState, orderId: string, lineId: strin
 
 export function openLines(state: FulfillmentState): OpenLine[] {
   return [...state.lines.values()].map((line) => openLine(state, line.orderId, line.lineId) as OpenLine);
+}
+
+/** When the line at the head of the queue was accepted (null without a queue), without walking it. */
+export function headWaitingSince(state: FulfillmentState): Instant | null {
+  return headLine(state.queue, state.lines)?.acceptedAt ?? null;
 }
