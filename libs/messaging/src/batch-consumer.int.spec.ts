@@ -43,8 +43,9 @@ describe('batch consumer', () => {
     await testDb.drop();
   });
 
-  function consumer(groupId: string, faults?: ConsumerFaults) {
+  function consumer(groupId: string, faults?: ConsumerFaults, maxMessageBytes?: number) {
     return new BatchConsumer({
+      maxMessageBytes,
       kafka: kafka.kafka,
       namer: kafka.namer,
       db,
@@ -138,6 +139,27 @@ describe('batch consumer', () => {
       expect(mine[0]!.headers?.origin?.toString()).toBe('poison-test');
       const reason = JSON.parse(mine[2]!.headers![DLQ_HEADER.reason]!.toString()) as { fields: { field: string }[] };
       expect(reason.fields.map((field) => field.field)).toContain('data.quantity');
+    } finally {
+      await subject.stop();
+    }
+  }, 60_000);
+
+  it('dead-letters an input over the size limit as TOO_LARGE and moves on', async () => {
+    const sku = `SKU-${randomUUID()}`;
+    const oversized = { ...goodsReceived(sku, 1), padding: 'x'.repeat(20_000) };
+    const after = goodsReceived(sku, 1);
+    await kafka.publish(TOPIC, [
+      { key: sku, value: oversized },
+      { key: sku, value: after },
+    ]);
+    const subject = consumer(`too-large-${randomUUID()}`, undefined, 10_000);
+    await subject.start();
+    try {
+      await eventually(async () => ((await effectsOf([after.id])).get(after.id) === 1 ? true : undefined), 30_000);
+      const letters = await kafka.readUntil(deadLetterTopic(TOPIC), (read) => read.some((m) => m.key?.toString() === sku));
+      const mine = letters.filter((letter) => letter.key?.toString() === sku);
+      expect(mine.map((letter) => letter.headers?.[DLQ_HEADER.code]?.toString())).toEqual(['TOO_LARGE']);
+      expect(mine[0]!.value?.length).toBeGreaterThan(20_000);
     } finally {
       await subject.stop();
     }
