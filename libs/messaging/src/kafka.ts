@@ -1,4 +1,4 @@
-import { Kafka, logLevel, LogEntry, Partitioners, Producer, ProducerConfig } from 'kafkajs';
+import { Admin, Kafka, logLevel, LogEntry, Partitioners, Producer, ProducerConfig } from 'kafkajs';
 
 export const CONNECTION_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -76,7 +76,14 @@ export interface TopicToCreate {
   readonly config?: Readonly<Record<string, string>>;
 }
 
-/** Creates the topics that do not exist yet (names already physical). Idempotent. */
+export const TOPIC_READY_TIMEOUT_MS = 30_000;
+const TOPIC_READY_POLL_MS = 200;
+
+/**
+ * Creates the topics that do not exist yet (names already physical) and waits until every
+ * partition has a leader. kafkajs's own wait gives up on the "unknown topic" answers a busy broker
+ * sends while it is still creating them, so the wait is done here. Idempotent.
+ */
 export async function ensureTopics(kafka: Kafka, topics: readonly TopicToCreate[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -84,19 +91,36 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicToCreate[
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic.name));
     if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic: topic.name,
-        numPartitions: topic.partitions,
-        replicationFactor: -1,
-        configEntries: Object.entries(topic.config ?? {}).map(([name, value]) => ({ name, value })),
-      })),
-    });
-  } catch (error) {
-    // A concurrent creator winning the race is fine: the topics exist either way.
-    if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((topic) => ({
+          topic: topic.name,
+          numPartitions: topic.partitions,
+          replicationFactor: -1,
+          configEntries: Object.entries(topic.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    } catch (error) {
+      // A concurrent creator winning the race is fine: the topics exist either way.
+      if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    }
+    await waitForLeaders(admin, missing.map((topic) => topic.name));
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (metadata.length === topics.length && metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leader after ${TOPIC_READY_TIMEOUT_MS} ms: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, TOPIC_READY_POLL_MS));
   }
 }
