@@ -1,1 +1,2 @@
 export * from './stock-on-hand/stock-on-hand';
+export * from './replenishment/replenishment';
