@@ -100,6 +100,9 @@ export class BatchConsumer {
   private producer: Producer | null = null;
   private readonly chunkSizeMax: number;
   private readonly retriesMax: number;
+  /** Batches being handled; kafkajs leaves the group without waiting for concurrent ones. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.chunkSizeMax = options.chunkSizeMax ?? CHUNK_SIZE_MAX;
@@ -136,24 +139,37 @@ export class BatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
-      eachBatch: (payload) => this.consumeBatch(payload),
+      eachBatch: (payload) => this.track(this.consumeBatch(payload)),
     });
   }
 
-  /** Finishes the batch in flight, commits it, leaves the group. */
+  /**
+   * Finishes the batch in flight, commits it, leaves the group. The batch in flight commits its
+   * offsets and sends its dead letters through this consumer and producer, so they are let go
+   * only after the disconnect has waited for it. kafkajs's disconnect does not wait for batches of
+   * partitions consumed concurrently, so this waits for them itself; they stop at a chunk boundary.
+   */
   async stop(): Promise<void> {
     const consumer = this.consumer;
     const producer = this.producer;
-    this.consumer = null;
-    this.producer = null;
+    this.stopping = true;
+    await Promise.allSettled([...this.inFlight]);
     await consumer?.disconnect();
     await producer?.disconnect();
+    this.consumer = null;
+    this.producer = null;
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return tracked;
   }
 
   private async consumeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const topic = this.options.namer.logical(batch.topic);
     for (let start = 0; start < batch.messages.length; start += this.chunkSizeMax) {
-      if (!isRunning() || isStale()) return;
+      if (this.stopping || !isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + this.chunkSizeMax);
       const letters: DeadLetter[] = [];
       const valid: ConsumedInput[] = [];

@@ -63,7 +63,12 @@ export class FulfillmentSaga {
     }
     const changed = [...bySku.values()].filter((entry) => entry.events.length > 0);
     for (const entry of changed) {
-      this.states.remember({ ...entry.loaded, version: entry.loaded.version + entry.events.length, snapshotVersion: this.snapshotVersionAfter(entry) });
+      this.states.remember({
+        ...entry.loaded,
+        version: entry.loaded.version + entry.events.length,
+        snapshotVersion: this.snapshotVersionAfter(entry),
+        lastEventId: entry.events[entry.events.length - 1]!.id,
+      });
     }
     await appendToStreams(
       tx,
@@ -97,8 +102,12 @@ export class FulfillmentSaga {
     return null;
   }
 
+  // A snapshot costs as much as the SKU has open lines, so a SKU with a long queue takes one only
+  // after at least that many events: its cost per event stays constant, and catching up from it
+  // never reads more events than the snapshot holds lines.
   private snapshotDue(entry: SkuWork): boolean {
-    return entry.loaded.snapshotVersion === 0 || entry.loaded.version + entry.events.length - entry.loaded.snapshotVersion >= SNAPSHOT_EVERY_EVENTS;
+    const interval = Math.max(SNAPSHOT_EVERY_EVENTS, entry.loaded.state.lines.size);
+    return entry.loaded.snapshotVersion === 0 || entry.loaded.version + entry.events.length - entry.loaded.snapshotVersion >= interval;
   }
 
   private snapshotVersionAfter(entry: SkuWork): number {
@@ -107,15 +116,14 @@ export class FulfillmentSaga {
 
   private async writeSnapshots(tx: Queryable, entries: readonly SkuWork[]): Promise<void> {
     if (entries.length === 0) return;
+    // One JSON document rather than a jsonb[] parameter: pg would escape every quote of a snapshot
+    // of many lines into an array literal, which costs more than PostgreSQL's parse of it.
+    const rows = entries.map((entry) => ({ sku: entry.loaded.sku, version: entry.loaded.version + entry.events.length, snapshot: snapshot(entry.loaded.state) }));
     await tx.query(
       `INSERT INTO sku_snapshots (sku, version, snapshot)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[])
+       SELECT sku, version, snapshot FROM jsonb_to_recordset($1::jsonb) AS r(sku text, version integer, snapshot jsonb)
        ON CONFLICT (sku) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, taken_at = now()`,
-      [
-        entries.map((entry) => entry.loaded.sku),
-        entries.map((entry) => entry.loaded.version + entry.events.length),
-        entries.map((entry) => JSON.stringify(snapshot(entry.loaded.state))),
-      ],
+      [JSON.stringify(rows)],
     );
   }
 

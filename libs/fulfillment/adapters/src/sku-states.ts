@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Queryable, readStream } from '@restock/event-store';
-import { evolve, FulfillmentEvent, FulfillmentSnapshot, FulfillmentState, initialState, restore } from '@restock/fulfillment-domain';
+import { evolve, FulfillmentEvent, FulfillmentSnapshot, FulfillmentState, initialState, restore, snapshot } from '@restock/fulfillment-domain';
 
 /** Events after the last snapshot beyond which a batch writes a new one. */
 export const SNAPSHOT_EVERY_EVENTS = 2_000;
@@ -11,6 +11,18 @@ export interface LoadedSku {
   /** The stream version `state` reflects. */
   readonly version: number;
   readonly snapshotVersion: number;
+  /**
+   * The id of the event at `version` (null at version 0 or when unknown). A state this instance
+   * decided is cached before its transaction commits; if that transaction fails and another
+   * instance commits as many events, the versions agree but the histories do not, and only the
+   * event id tells them apart.
+   */
+  readonly lastEventId?: string | null;
+}
+
+interface StreamHead {
+  readonly version: number;
+  readonly lastEventId: string | null;
 }
 
 export const SKU_STREAM_PREFIX = 'sku-';
@@ -32,17 +44,18 @@ export class SkuStates {
 
   /** Loads the SKUs for a decision inside `tx` (which holds their locks); one query when all are cached and current. */
   async loadForUpdate(tx: Queryable, skus: readonly string[]): Promise<Map<string, LoadedSku>> {
-    const versions = await this.versionsOf(tx, skus);
+    const heads = await this.headsOf(tx, skus);
+    const versions = new Map([...heads].map(([sku, head]) => [sku, head.version]));
     const loaded = new Map<string, LoadedSku>();
     const missing: string[] = [];
     for (const sku of skus) {
       const cached = this.cache.get(sku);
-      const version = versions.get(sku) ?? 0;
-      if (cached && cached.version === version) loaded.set(sku, cached);
-      else if (cached && cached.version < version) loaded.set(sku, await this.catchUp(tx, cached, version));
+      const head = heads.get(sku) ?? { version: 0, lastEventId: null };
+      const caughtUp = cached && cached.version <= head.version ? await this.catchUp(tx, cached, head) : null;
+      if (caughtUp) loaded.set(sku, caughtUp);
       else missing.push(sku);
     }
-    for (const entry of await this.loadFromSnapshots(tx, missing, versions)) loaded.set(entry.sku, entry);
+    for (const entry of await this.loadFromSnapshots(tx, missing, versions)) loaded.set(entry.sku, { ...entry, lastEventId: heads.get(entry.sku)?.lastEventId ?? null });
     return loaded;
   }
 
@@ -75,18 +88,30 @@ export class SkuStates {
     return entry;
   }
 
-  private async versionsOf(q: Queryable, skus: readonly string[]): Promise<Map<string, number>> {
-    const result = await q.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM streams WHERE stream_id = ANY($1::text[])', [
-      skus.map(streamIdOf),
-    ]);
-    return new Map(result.rows.map((row) => [row.stream_id.slice(SKU_STREAM_PREFIX.length), row.version]));
+  private async headsOf(q: Queryable, skus: readonly string[]): Promise<Map<string, StreamHead>> {
+    const result = await q.query<{ stream_id: string; version: number; event_id: string | null }>(
+      `SELECT s.stream_id, s.version, e.event_id FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
+       WHERE s.stream_id = ANY($1::text[])`,
+      [skus.map(streamIdOf)],
+    );
+    return new Map(result.rows.map((row) => [row.stream_id.slice(SKU_STREAM_PREFIX.length), { version: row.version, lastEventId: row.event_id }]));
   }
 
-  private async catchUp(q: Queryable, entry: LoadedSku, version: number): Promise<LoadedSku> {
-    const events = await readStream(q, streamIdOf(entry.sku), entry.version);
-    let state = entry.state;
-    for (const stored of events) state = evolve(state, { type: stored.type, data: stored.data } as FulfillmentEvent);
-    return { sku: entry.sku, state, version: events.length > 0 ? events[events.length - 1]!.version : version, snapshotVersion: entry.snapshotVersion };
+  /**
+   * The cached state brought up to the stream's head, or null when the cache cannot be trusted:
+   * its last event is not the stored one at its version (it was decided in a transaction that
+   * never committed). The events are applied to a copy, because evolve changes a state in place
+   * and the cached object may be in use by a concurrent read or decision of this process.
+   */
+  private async catchUp(q: Queryable, entry: LoadedSku, head: StreamHead): Promise<LoadedSku | null> {
+    if (entry.version === head.version) return entry.lastEventId === head.lastEventId ? entry : null;
+    const events = await readStream(q, streamIdOf(entry.sku), Math.max(0, entry.version - 1));
+    const [anchor, ...after] = entry.version === 0 ? [null, ...events] : events;
+    if (entry.version > 0 && (anchor?.version !== entry.version || anchor.id !== entry.lastEventId)) return null;
+    let state = restore(snapshot(entry.state));
+    for (const stored of after) state = evolve(state, { type: stored!.type, data: stored!.data } as FulfillmentEvent);
+    const last = after[after.length - 1];
+    return { sku: entry.sku, state, version: last ? last.version : entry.version, snapshotVersion: entry.snapshotVersion, lastEventId: last ? last.id : entry.lastEventId };
   }
 
   private async loadFromSnapshots(q: Queryable, skus: readonly string[], versions: Map<string, number>): Promise<LoadedSku[]> {
@@ -103,8 +128,16 @@ export class SkuStates {
         ? { sku, state: restore(saved.snapshot), version: saved.version, snapshotVersion: saved.version }
         : { sku, state: initialState(sku), version: 0, snapshotVersion: 0 };
       const version = versions.get(sku) ?? 0;
-      loaded.push(version > base.version ? await this.catchUp(q, base, version) : base);
+      loaded.push(version > base.version ? await this.foldAfter(q, base) : base);
     }
     return loaded;
+  }
+
+  /** A state loaded from a snapshot (owned by this call) with the events after it applied. */
+  private async foldAfter(q: Queryable, base: LoadedSku): Promise<LoadedSku> {
+    const events = await readStream(q, streamIdOf(base.sku), base.version);
+    let state = base.state;
+    for (const stored of events) state = evolve(state, { type: stored.type, data: stored.data } as FulfillmentEvent);
+    return { ...base, state, version: events.length > 0 ? events[events.length - 1]!.version : base.version };
   }
 }
