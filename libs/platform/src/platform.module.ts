@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
 import { Database, POOL_SIZE_MAX, runtimeRoleOf } from '@restock/event-store';
@@ -6,6 +7,7 @@ import { createKafka, OutboxRelay, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
 import { HealthController } from './health';
 import { Metrics, MetricsController } from './metrics';
+import { RethrowToTransportFilter } from './rethrow-to-transport.filter';
 import { ShutdownTasks } from './shutdown-tasks';
 import { KAFKA, SERVICE_CONFIG } from './tokens';
 
@@ -81,6 +83,7 @@ export class PlatformModule {
         OutboxRelayRunner,
         DatabaseCloser,
         ShutdownTasks,
+        { provide: APP_FILTER, useClass: RethrowToTransportFilter },
       ],
       exports: [SERVICE_CONFIG, Database, KAFKA, TopicNamer, Metrics, ShutdownTasks],
     };
