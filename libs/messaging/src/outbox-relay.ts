@@ -9,6 +9,20 @@ export const RELAY_ERROR_BACKOFF_MS = 1_000;
 export const RELAY_STANDBY_POLL_MS = 2_000;
 export const RELAY_TRANSACTION_TIMEOUT_MS = 30_000;
 export const OUTPUT_TOPIC_PARTITIONS = 6;
+/**
+ * The longest one Kafka step of the relay may take. kafkajs retries on its own; past this the relay
+ * gives up its producer and leadership and starts over, rather than wait on a broker that came
+ * back in a state the old connection never recovers from.
+ */
+export const RELAY_KAFKA_STEP_TIMEOUT_MS = 45_000;
+
+function withinTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`outbox relay: ${what} took longer than ${RELAY_KAFKA_STEP_TIMEOUT_MS} ms`)), RELAY_KAFKA_STEP_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /** The relay keeps its checkpoint as transactional consumer-group offsets on this two-partition topic. */
 export const RELAY_CHECKPOINT_TOPIC = 'restock.outbox-checkpoints.v1';
@@ -124,7 +138,7 @@ export class OutboxRelay {
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await this.producer.connect();
+    await withinTimeout(this.producer.connect(), 'connecting the producer');
     return true;
   }
 
@@ -133,12 +147,12 @@ export class OutboxRelay {
     const client = this.lockClient;
     this.producer = null;
     this.lockClient = null;
-    await producer?.disconnect().catch(() => undefined);
+    await withinTimeout(producer?.disconnect() ?? Promise.resolve(), 'disconnecting the producer').catch(() => undefined);
     await client?.end().catch(() => undefined);
   }
 
   private async publishWhileLeader(): Promise<void> {
-    let checkpoint = await this.loadCheckpoint();
+    let checkpoint = await withinTimeout(this.loadCheckpoint(), 'loading the checkpoint');
     while (this.running) {
       const batch = await readOutbox(this.options.db, checkpoint, this.batchSizeMax);
       if (batch.length === 0) {
@@ -147,7 +161,7 @@ export class OutboxRelay {
       }
       const last = batch[batch.length - 1]!;
       checkpoint = { transactionId: last.transactionId, position: last.position };
-      await this.publish(batch, checkpoint);
+      await withinTimeout(this.publish(batch, checkpoint), 'publishing a batch');
       await recordPublished(this.options.db, this.options.relayName, checkpoint);
       this.options.onPublished?.(batch.length);
     }
