@@ -8,9 +8,9 @@ import { CliError, EXIT } from './exit-codes';
 const REGISTRY: Readonly<Record<ServiceName, (() => Promise<ServiceOperations>) | null>> = {
   catalog: async () => (await import('@restock/catalog-adapters')).CATALOG_OPERATIONS,
   fulfillment: async () => (await import('@restock/fulfillment-adapters')).fulfillmentOperations(),
-  inventory: null,
-  orders: null,
-  'supplier-receipts': null,
+  inventory: async () => (await import('@restock/inventory-adapters')).INVENTORY_OPERATIONS,
+  orders: async () => (await import('@restock/orders-adapters')).ordersOperations(),
+  'supplier-receipts': async () => (await import('@restock/supplier-receipts-adapters')).SUPPLIER_RECEIPTS_OPERATIONS,
 };
 
 function isServiceName(name: string): name is ServiceName {

@@ -1,14 +1,15 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { SupplyEvent, TOPICS } from '@restock/contracts';
+import { TOPICS } from '@restock/contracts';
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
-import { projectSkuLedgerChanges } from './sku-ledger-projection';
+import { recordSkuLedgerChanges } from './sku-ledger-projection';
 import { handleStockBatch, inputCommand } from './stock-batch';
-import { projectSupplyEvents } from './supply-pipeline-projection';
+import { recordSupplyFacts } from './supply-pipeline-projection';
 
 /**
  * The service's Kafka inputs: receipts, shipments and counts from the warehouse (one stream, so a
  * count lands exactly where it happened), the supply pipeline, and the saga's ledger figures.
+ * Each is recorded in this service's event store together with the read model it moves.
  */
 @Controller()
 export class InventoryInputsHandler {
@@ -19,11 +20,11 @@ export class InventoryInputsHandler {
 
   @EventPattern(TOPICS.supplyEvents)
   async onSupplyEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
-    await projectSupplyEvents(context.transaction, inputs.map((input) => input.event as SupplyEvent));
+    await recordSupplyFacts(context.transaction, inputs);
   }
 
   @EventPattern(TOPICS.fulfillmentEvents)
   async onFulfillmentEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
-    await projectSkuLedgerChanges(context.transaction, inputs.map((input) => input.event));
+    await recordSkuLedgerChanges(context.transaction, inputs);
   }
 }

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { OperatorModule, PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
 import { InventoryInputsHandler } from './inventory-inputs.handler';
 import { InventoryController } from './inventory.controller';
+import { INVENTORY_OPERATIONS } from './inventory-operations';
 import { INVENTORY_MIGRATIONS } from './migrations';
 
 export const CONSUMER_GROUP = 'restock.inventory';
@@ -11,7 +12,7 @@ export class InventoryModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: InventoryModule,
-      imports: [PlatformModule.forRoot(config)],
+      imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, INVENTORY_OPERATIONS)],
       controllers: [InventoryController, InventoryInputsHandler],
     };
   }

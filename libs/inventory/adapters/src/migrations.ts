@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, MigrationClass } from '@restock/event-store';
+import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
 
 export class CreateStockReadModels1764000000200 implements MigrationInterface {
   name = 'CreateStockReadModels1764000000200';
@@ -44,4 +44,8 @@ export class CreateStockReadModels1764000000200 implements MigrationInterface {
   }
 }
 
-export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, CreateStockReadModels1764000000200];
+export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [
+  CreateEventStore1764000000000,
+  CreateStockReadModels1764000000200,
+  CreateOperatorTables1764100000000,
+];

@@ -1,7 +1,7 @@
 import { cloudEvent, deterministicId, STOCK_COUNTED, STOCK_RECEIVED, STOCK_SHIPPED, TOPICS, WarehouseMessage } from '@restock/contracts';
-import { appendToStreams, enqueue, OutboxMessage, Queryable } from '@restock/event-store';
+import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, Queryable, StoredEvent } from '@restock/event-store';
 import { ConsumedInput, HandlerOutcome, Rejection } from '@restock/messaging';
-import { decide, evolve, InventoryRejection, StockCommand, StockEvent, StockState, warehouseFactOf } from '@restock/inventory-domain';
+import { decide, evolve, initialState, InventoryRejection, StockCommand, StockEvent, StockState, warehouseFactOf } from '@restock/inventory-domain';
 
 export const SOURCE = 'restock/inventory';
 
@@ -17,8 +17,10 @@ interface DecidedEvent {
   readonly causation: InputCommand;
 }
 
+export const STOCK_STREAM_PREFIX = 'sku-stock:';
+
 export function streamIdOf(sku: string): string {
-  return `sku-stock:${sku}`;
+  return `${STOCK_STREAM_PREFIX}${sku}`;
 }
 
 /** The command a warehouse input asks for. */
@@ -101,22 +103,48 @@ function toIntegrationEvent({ id, event, causation }: DecidedEvent): OutboxMessa
   return { topic: TOPICS.inventoryEvents, key: event.data.sku, value };
 }
 
-async function saveStock(tx: Queryable, decided: readonly DecidedEvent[], states: ReadonlyMap<string, StockState>): Promise<void> {
+/**
+ * Writes the on hand of every warehouse the events moved, as the states now say, and the facts
+ * they recorded. `suffix` names the copy of the tables: '' live, `_rebuild` during a replay.
+ */
+async function saveStock(tx: Queryable, events: readonly StockEvent[], states: ReadonlyMap<string, StockState>, suffix = ''): Promise<void> {
   const touched = new Map<string, { sku: string; warehouseId: string }>();
-  for (const { event } of decided) touched.set(`${event.data.sku}\n${event.data.warehouseId}`, { sku: event.data.sku, warehouseId: event.data.warehouseId });
+  for (const event of events) touched.set(`${event.data.sku}\n${event.data.warehouseId}`, { sku: event.data.sku, warehouseId: event.data.warehouseId });
   if (touched.size === 0) return;
   const rows = [...touched.values()].map(({ sku, warehouseId }) => ({ sku, warehouseId, onHand: states.get(sku)!.onHandByWarehouse.get(warehouseId) ?? 0 }));
   await tx.query(
-    `INSERT INTO warehouse_stock (sku, warehouse_id, on_hand)
+    `INSERT INTO ${assertIdentifier(`warehouse_stock${suffix}`)} (sku, warehouse_id, on_hand)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
      ON CONFLICT (sku, warehouse_id) DO UPDATE SET on_hand = EXCLUDED.on_hand`,
     [rows.map((row) => row.sku), rows.map((row) => row.warehouseId), rows.map((row) => row.onHand)],
   );
-  const facts = decided.map(({ event }) => ({ sku: event.data.sku, ...warehouseFactOf(event) }));
+  const facts = events.map((event) => ({ sku: event.data.sku, ...warehouseFactOf(event) }));
   await tx.query(
-    `INSERT INTO stock_facts (sku, fact_key, fingerprint) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+    `INSERT INTO ${assertIdentifier(`stock_facts${suffix}`)} (sku, fact_key, fingerprint) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
     [facts.map((fact) => fact.sku), facts.map((fact) => fact.key), facts.map((fact) => fact.fingerprint)],
   );
+}
+
+/**
+ * Applies stored stock events to `warehouse_stock<suffix>` and `stock_facts<suffix>` exactly as
+ * the live path writes them: the on hand of the SKUs the events name is loaded from the tables,
+ * each event evolves it, and the rows are written with the live path's statements.
+ */
+export async function projectStockEvents(tx: Queryable, stored: readonly StoredEvent[], suffix: string): Promise<void> {
+  const events = stored.filter((event) => event.streamId.startsWith(STOCK_STREAM_PREFIX)).map((event) => ({ type: event.type, data: event.data }) as StockEvent);
+  if (events.length === 0) return;
+  const skus = [...new Set(events.map((event) => event.data.sku))];
+  const loaded = await tx.query<{ sku: string; warehouse_id: string; on_hand: string }>(
+    `SELECT sku, warehouse_id, on_hand FROM ${assertIdentifier(`warehouse_stock${suffix}`)} WHERE sku = ANY($1::text[])`,
+    [skus],
+  );
+  const states = new Map<string, StockState>(skus.map((sku) => [sku, initialState()]));
+  for (const row of loaded.rows) {
+    const state = states.get(row.sku)!;
+    states.set(row.sku, { ...state, onHandByWarehouse: new Map(state.onHandByWarehouse).set(row.warehouse_id, Number(row.on_hand)) });
+  }
+  for (const event of events) states.set(event.data.sku, evolve(states.get(event.data.sku)!, event));
+  await saveStock(tx, events, states, suffix);
 }
 
 /**
@@ -151,7 +179,7 @@ export async function handleStockBatch(tx: Queryable, commands: readonly InputCo
         .map(({ id, event, causation }) => ({ id, type: event.type, data: event.data, metadata: { causationId: causation.inputId, now: causation.time } })),
     })),
   );
-  await saveStock(tx, decided, states);
+  await saveStock(tx, decided.map(({ event }) => event), states);
   await enqueue(tx, decided.map(toIntegrationEvent));
   return { rejected };
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, MigrationClass } from '@restock/event-store';
+import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
 
 export class CreateOrdersReadModel1764000000300 implements MigrationInterface {
   name = 'CreateOrdersReadModel1764000000300';
@@ -44,4 +44,8 @@ export class CreateOrdersReadModel1764000000300 implements MigrationInterface {
   }
 }
 
-export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, CreateOrdersReadModel1764000000300];
+export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [
+  CreateEventStore1764000000000,
+  CreateOrdersReadModel1764000000300,
+  CreateOperatorTables1764100000000,
+];

@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConsumedInput } from '@restock/messaging';
-import { PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { OperatorModule, PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
 import { FulfillmentFactsConsumer } from './fulfillment-facts/fulfillment-facts.consumer';
 import { ORDERS_MIGRATIONS } from './migrations';
 import { OrderIntakeConsumer } from './order-intake/order-intake.consumer';
 import { OrdersController } from './order-intake/orders.controller';
+import { ordersOperations } from './orders-operations';
 
 export const ORDERS_CONSUMER_GROUP = 'restock.orders';
 
@@ -13,7 +14,7 @@ export class OrdersModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: OrdersModule,
-      imports: [PlatformModule.forRoot(config)],
+      imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, ordersOperations())],
       controllers: [OrdersController, OrderIntakeConsumer, FulfillmentFactsConsumer],
     };
   }

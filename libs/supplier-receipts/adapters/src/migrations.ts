@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, MigrationClass } from '@restock/event-store';
+import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
 
 // Timestamps are kept as the text that arrived, so a line rebuilt from these rows decides exactly
 // as one rebuilt from its events (the decider compares them as instants).
@@ -55,4 +55,8 @@ export class CreatePurchaseOrderLines1764000000400 implements MigrationInterface
   }
 }
 
-export const SUPPLIER_RECEIPTS_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, CreatePurchaseOrderLines1764000000400];
+export const SUPPLIER_RECEIPTS_MIGRATIONS: readonly MigrationClass[] = [
+  CreateEventStore1764000000000,
+  CreatePurchaseOrderLines1764000000400,
+  CreateOperatorTables1764100000000,
+];

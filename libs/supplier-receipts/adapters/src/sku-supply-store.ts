@@ -1,8 +1,15 @@
-import { Queryable } from '@restock/event-store';
+import { assertIdentifier, Queryable } from '@restock/event-store';
 import { PurchaseOrderLine, RecordedReceipt, SupplyEvent, SupplyState } from '@restock/supplier-receipts-domain';
 
+export const SUPPLY_STREAM_PREFIX = 'sku-supply:';
+
 export function streamIdOf(sku: string): string {
-  return `sku-supply:${sku}`;
+  return `${SUPPLY_STREAM_PREFIX}${sku}`;
+}
+
+/** A read-model table of this service; `suffix` names a replay's shadow copy ('' is the live one). */
+function tableName(table: 'purchase_order_lines' | 'purchase_order_line_reschedules' | 'goods_receipts', suffix: string): string {
+  return assertIdentifier(table + suffix);
 }
 
 export interface LoadedSupply {
@@ -66,12 +73,13 @@ export async function loadSupplies(
   skus: readonly string[],
   purchaseOrderIds: readonly string[],
   receiptIds: readonly string[],
+  suffix = '',
 ): Promise<Map<string, LoadedSupply>> {
   const result = await tx.query<{ sku: string; version: number; lines: LineRow[]; receipts: ReceiptRow[] }>(
     `SELECT k.sku,
        COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-supply:' || k.sku), 0) AS version,
-       COALESCE((SELECT json_agg(l) FROM purchase_order_lines l WHERE l.sku = k.sku AND l.purchase_order_id = ANY($2::text[])), '[]') AS lines,
-       COALESCE((SELECT json_agg(r) FROM goods_receipts r WHERE r.sku = k.sku AND r.receipt_id = ANY($3::text[])), '[]') AS receipts
+       COALESCE((SELECT json_agg(l) FROM ${tableName('purchase_order_lines', suffix)} l WHERE l.sku = k.sku AND l.purchase_order_id = ANY($2::text[])), '[]') AS lines,
+       COALESCE((SELECT json_agg(r) FROM ${tableName('goods_receipts', suffix)} r WHERE r.sku = k.sku AND r.receipt_id = ANY($3::text[])), '[]') AS receipts
      FROM unnest($1::text[]) AS k(sku)`,
     [skus, purchaseOrderIds, receiptIds],
   );
@@ -90,11 +98,11 @@ export async function loadSupplies(
 }
 
 /** Writes the lines as they now are, one statement for all of them. */
-export async function saveLines(tx: Queryable, lines: readonly { line: PurchaseOrderLine; placedAt: string | null }[]): Promise<void> {
+export async function saveLines(tx: Queryable, lines: readonly { line: PurchaseOrderLine; placedAt: string | null }[], suffix = ''): Promise<void> {
   if (lines.length === 0) return;
   const column = <T>(pick: (entry: { line: PurchaseOrderLine; placedAt: string | null }) => T): T[] => lines.map(pick);
   await tx.query(
-    `INSERT INTO purchase_order_lines (purchase_order_id, sku, supplier_id, ordered_quantity, placed_expected_at, expected_at,
+    `INSERT INTO ${tableName('purchase_order_lines', suffix)} (purchase_order_id, sku, supplier_id, ordered_quantity, placed_expected_at, expected_at,
        received_quantity, remaining_quantity, status, placed_at, cancelled_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[], $10::text[], $11::text[])
      ON CONFLICT (purchase_order_id, sku) DO UPDATE SET
@@ -118,12 +126,12 @@ export async function saveLines(tx: Queryable, lines: readonly { line: PurchaseO
 }
 
 /** Appends the reschedule history and the receipts of a batch, one statement each. */
-export async function recordHistory(tx: Queryable, events: readonly { id: string; event: SupplyEvent }[]): Promise<void> {
+export async function recordHistory(tx: Queryable, events: readonly { id: string; event: SupplyEvent }[], suffix = ''): Promise<void> {
   const reschedules = events.flatMap(({ id, event }) => (event.type === 'SupplyRescheduled' ? [{ id, data: event.data }] : []));
   const receipts = events.flatMap(({ event }) => (event.type === 'SupplyReceived' ? [event.data] : []));
   if (reschedules.length > 0) {
     await tx.query(
-      `INSERT INTO purchase_order_line_reschedules (event_id, purchase_order_id, sku, previous_expected_at, expected_at, reason, rescheduled_at)
+      `INSERT INTO ${tableName('purchase_order_line_reschedules', suffix)} (event_id, purchase_order_id, sku, previous_expected_at, expected_at, reason, rescheduled_at)
        SELECT e, p, s, pe, ea, r, ra
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(e, p, s, pe, ea, r, ra, n)
        ORDER BY n`,
@@ -140,7 +148,7 @@ export async function recordHistory(tx: Queryable, events: readonly { id: string
   }
   if (receipts.length > 0) {
     await tx.query(
-      `INSERT INTO goods_receipts (sku, receipt_id, warehouse_id, quantity, received_at, purchase_order_id, pipeline_reduction, unplanned)
+      `INSERT INTO ${tableName('goods_receipts', suffix)} (sku, receipt_id, warehouse_id, quantity, received_at, purchase_order_id, pipeline_reduction, unplanned)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::boolean[])`,
       [
         receipts.map((r) => r.sku),

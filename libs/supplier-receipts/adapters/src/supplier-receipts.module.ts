@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
+import { OperatorModule, PlatformModule, ServiceConfig, ServiceDefinition } from '@restock/platform';
 import { SUPPLIER_RECEIPTS_MIGRATIONS } from './migrations';
 import { PurchaseOrdersController } from './purchase-orders.controller';
 import { ReceiptsController } from './receipts.controller';
 import { SupplyInputsHandler } from './supply-inputs.handler';
+import { SUPPLIER_RECEIPTS_OPERATIONS } from './supply-operations';
 
 export const CONSUMER_GROUP = 'restock.supplier-receipts';
 
@@ -12,7 +13,7 @@ export class SupplierReceiptsModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: SupplierReceiptsModule,
-      imports: [PlatformModule.forRoot(config)],
+      imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, SUPPLIER_RECEIPTS_OPERATIONS)],
       controllers: [PurchaseOrdersController, ReceiptsController, SupplyInputsHandler],
     };
   }

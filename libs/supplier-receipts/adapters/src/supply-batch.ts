@@ -160,7 +160,11 @@ export async function handleSupplyBatch(tx: Queryable, commands: readonly InputC
   return { rejected };
 }
 
-function changedLines(decided: readonly DecidedEvent[], states: ReadonlyMap<string, SupplyState>): { line: PurchaseOrderLine; placedAt: string | null }[] {
+/** The lines the events changed, as the states now hold them, with the placement time of the new ones. */
+export function changedLines(
+  decided: readonly { readonly event: SupplyEvent }[],
+  states: ReadonlyMap<string, SupplyState>,
+): { line: PurchaseOrderLine; placedAt: string | null }[] {
   const placedAt = new Map<string, string>();
   const changed = new Map<string, PurchaseOrderLine>();
   for (const { event } of decided) {

@@ -2,8 +2,10 @@ import { deterministicId } from '@restock/contracts';
 import { appendToStreams, Queryable, StreamAppend } from '@restock/event-store';
 import { evolve, initialState, OrderEvent, OrderState } from '@restock/orders-domain';
 
+export const ORDER_STREAM_PREFIX = 'order-';
+
 export function streamIdOf(orderId: string): string {
-  return `order-${orderId}`;
+  return `${ORDER_STREAM_PREFIX}${orderId}`;
 }
 
 /** An order as loaded for one batch, with the events the batch decided for it. */

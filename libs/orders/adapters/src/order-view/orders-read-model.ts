@@ -1,4 +1,4 @@
-import { Queryable } from '@restock/event-store';
+import { assertIdentifier, Queryable } from '@restock/event-store';
 import { LineState, OrderEvent, OrderState, OrderStatus, orderStatus } from '@restock/orders-domain';
 import { customerUpdateEvent } from '../order-stream/order-messages';
 
@@ -66,8 +66,11 @@ function updateRows(change: OrderChange) {
     .map((issued, index) => ({ order_id: issued.orderId, sequence: issuedBefore + index + 1, update: customerUpdateEvent(issued.update) }));
 }
 
-/** Writes the orders, lines and customer updates a batch changed, a few multi-row statements in all. */
-export async function projectOrders(tx: Queryable, changes: readonly OrderChange[]): Promise<void> {
+/**
+ * Writes the orders, lines and customer updates a batch changed, a few multi-row statements in all.
+ * `suffix` names the copy of the tables: '' live, `_rebuild` during a replay.
+ */
+export async function projectOrders(tx: Queryable, changes: readonly OrderChange[], suffix = ''): Promise<void> {
   const orders = changes.flatMap((change) =>
     change.after.status === 'UNKNOWN'
       ? []
@@ -75,16 +78,16 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
   );
   if (orders.length === 0) return;
   await tx.query(
-    `INSERT INTO orders (order_id, customer_id, placed_at, status, version)
+    `INSERT INTO ${assertIdentifier(`orders${suffix}`)} (order_id, customer_id, placed_at, status, version)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, customer_id text, placed_at text, status text, version integer)
      ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version`,
     [JSON.stringify(orders)],
   );
-  await upsertLines(tx, changes.flatMap(changedLines));
+  await upsertLines(tx, changes.flatMap(changedLines), suffix);
   const updates = changes.flatMap(updateRows);
   if (updates.length > 0) {
     await tx.query(
-      `INSERT INTO order_updates (order_id, sequence, update)
+      `INSERT INTO ${assertIdentifier(`order_updates${suffix}`)} (order_id, sequence, update)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, sequence integer, update jsonb)
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(updates)],
@@ -92,10 +95,10 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
   }
 }
 
-async function upsertLines(tx: Queryable, lines: readonly ReturnType<typeof lineRow>[]): Promise<void> {
+async function upsertLines(tx: Queryable, lines: readonly ReturnType<typeof lineRow>[], suffix: string): Promise<void> {
   if (lines.length === 0) return;
   await tx.query(
-    `INSERT INTO order_lines (order_id, line_id, position, sku, quantity, allocated_quantity, backordered_quantity,
+    `INSERT INTO ${assertIdentifier(`order_lines${suffix}`)} (order_id, line_id, position, sku, quantity, allocated_quantity, backordered_quantity,
        rejected_quantity, shipped_quantity, cancelled_quantity, eta, eta_confidence)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, line_id text, position integer, sku text, quantity integer,
        allocated_quantity integer, backordered_quantity integer, rejected_quantity integer, shipped_quantity integer,
