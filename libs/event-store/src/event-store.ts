@@ -146,7 +146,8 @@ export async function readAllCommitted(q: Queryable, after: Checkpoint, limit: n
      FROM events
      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY transaction_id, position
+     -- Qualified: a bare name would sort by the output column, the id as text ('10' before '9'), without the index.
+     ORDER BY events.transaction_id, events.position
      LIMIT $3`,
     [after.transactionId, after.position, limit],
   );
@@ -164,7 +165,8 @@ export async function readAllVisible(q: Queryable, after: Checkpoint, limit: num
     `SELECT position, transaction_id::text, stream_id, version, event_id, type, data, metadata, recorded_at
      FROM events
      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-     ORDER BY transaction_id, position
+     -- Qualified: a bare name would sort by the output column, the id as text ('10' before '9'), without the index.
+     ORDER BY events.transaction_id, events.position
      LIMIT $3`,
     [after.transactionId, after.position, limit],
   );

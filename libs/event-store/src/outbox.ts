@@ -43,7 +43,8 @@ export async function readOutbox(q: Queryable, after: { transactionId: string; p
      FROM outbox
      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY transaction_id, position
+     -- Qualified: a bare name would sort by the output column, the id as text ('10' before '9'), without the index.
+     ORDER BY outbox.transaction_id, outbox.position
      LIMIT $3`,
     [after.transactionId, after.position, limit],
   );

@@ -6,7 +6,7 @@ import { saveProjectionCheckpoint, loadProjectionCheckpoint } from './projection
 /** The rebuilt copy of a table is `<table>_rebuild`; after a swap the old one stays as `<table>_replaced`. */
 export const REPLAY_SUFFIX = '_rebuild';
 export const REPLACED_SUFFIX = '_replaced';
-export const REPLAY_BATCH_EVENTS_MAX = 1_000;
+export const REPLAY_BATCH_EVENTS_MAX = 5_000;
 
 export interface ReplayProgress {
   readonly projection: string;
@@ -117,6 +117,9 @@ async function catchUp(db: Database, projection: Projection, options: ReplayOpti
   let eventsRead = 0;
   for (;;) {
     const count = await db.transaction(async (tx) => {
+      // A batch lost in a crash is read again from the checkpoint it was saved with, so a replay
+      // need not wait for every batch to reach the disk; that wait was most of its time.
+      await tx.query('SET LOCAL synchronous_commit = off');
       const after = await loadProjectionCheckpoint(tx, checkpointName(projection));
       const events = await readAllCommitted(tx, after, batchSizeMax);
       await applyBatch(tx, projection, after, events);

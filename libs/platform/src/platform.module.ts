@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Kafka } from 'kafkajs';
 import { LoggerModule } from 'nestjs-pino';
@@ -71,6 +71,9 @@ export class PlatformModule {
             autoLogging: false,
             quietReqLogger: true,
           },
+          // Reads are the hot path (a storefront asks for availability on every page view) and log
+          // nothing of their own: a request-scoped child logger per read cost more than the read.
+          exclude: [{ method: RequestMethod.GET, path: '*path' }],
         }),
       ],
       controllers: [HealthController, MetricsController],

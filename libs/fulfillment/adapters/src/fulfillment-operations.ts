@@ -62,6 +62,8 @@ export class SkuLedgerProjection implements Projection {
   private async stateBefore(tx: Queryable, sku: string, version: number): Promise<ReplayedSku> {
     const cached = this.states.get(sku);
     if (cached && cached.version === version - 1) return cached;
+    // A stream's first event has nothing before it: reading the stream would fetch all of it for nothing.
+    if (version === 1) return { state: initialState(sku), version: 0 };
     let state = initialState(sku);
     const history = await readStream(tx, streamIdOf(sku));
     for (const stored of history) {

@@ -41,6 +41,7 @@ export function streamIdOf(sku: string): string {
 export class SkuStates {
   private readonly cache = new Map<string, LoadedSku>();
   private readonly busy = new Map<string, Promise<void>>();
+  private readonly reading = new Map<string, Promise<LoadedSku | null>>();
 
   /** Loads the SKUs for a decision inside `tx` (which holds their locks); one query when all are cached and current. */
   async loadForUpdate(tx: Queryable, skus: readonly string[]): Promise<Map<string, LoadedSku>> {
@@ -79,8 +80,21 @@ export class SkuStates {
     for (const sku of skus) this.cache.delete(sku);
   }
 
-  /** The committed state of a SKU for a read (HTTP), or null when the SKU has no stream. */
-  async read(q: Queryable, sku: string): Promise<LoadedSku | null> {
+  /**
+   * The committed state of a SKU for a read (HTTP), or null when the SKU has no stream. Reads of
+   * one SKU that arrive while its stream head is being checked share that check: the answer is as
+   * fresh as a check begun at most one round trip earlier, and a SKU the storefront asks about
+   * thousands of times a second costs one query per round trip rather than one per request.
+   */
+  read(q: Queryable, sku: string): Promise<LoadedSku | null> {
+    const shared = this.reading.get(sku);
+    if (shared) return shared;
+    const read = this.readOnce(q, sku).finally(() => this.reading.delete(sku));
+    this.reading.set(sku, read);
+    return read;
+  }
+
+  private async readOnce(q: Queryable, sku: string): Promise<LoadedSku | null> {
     await this.busy.get(sku);
     const [entry] = [...(await this.loadForUpdate(q, [sku])).values()];
     if (!entry || entry.version === 0) return null;

@@ -1,0 +1,37 @@
+import { availabilityBenchmark } from './availability/availability.bench';
+import { BenchmarkResult } from './harness/results';
+import { hotSkuBenchmark } from './hot-sku/hot-sku.bench';
+import { pipelineBenchmark } from './pipeline/pipeline.bench';
+import { replayBenchmark } from './replay/replay.bench';
+
+// Smoke runs of every benchmark at a few hundred events, so the harness cannot rot: they check that
+// figures come out and are positive, never a target (a shared test machine says nothing about speed).
+const quiet = () => undefined;
+
+function expectFigures(result: BenchmarkResult, benchmark: string): void {
+  expect(result.benchmark).toBe(benchmark);
+  expect(result.figures.length).toBeGreaterThan(0);
+  for (const figure of result.figures) {
+    expect({ figure: figure.name, positive: figure.value > 0 && Number.isFinite(figure.value) }).toEqual({ figure: figure.name, positive: true });
+    if (figure.baseline) expect({ baseline: figure.name, positive: figure.baseline.value > 0 }).toEqual({ baseline: figure.name, positive: true });
+  }
+  for (const check of result.targets) expect(typeof check.pass).toBe('boolean');
+}
+
+describe('benchmarks (smoke: tiny sizes, no targets)', () => {
+  it('hot SKU: decider and saga costs at two queue lengths', async () => {
+    expectFigures(await hotSkuBenchmark({ lines: 300, saga: true, log: quiet }), 'hot-sku');
+  }, 60_000);
+
+  it('replay: every read model rebuilt next to a plain scan', async () => {
+    expectFigures(await replayBenchmark({ events: 400, log: quiet }), 'replay');
+  }, 60_000);
+
+  it('availability: the service and the constant endpoint under autocannon', async () => {
+    expectFigures(await availabilityBenchmark({ durationSeconds: 3, services: 'in-process', log: quiet }), 'availability');
+  }, 90_000);
+
+  it('pipeline: orders through all five services and through the relay chain', async () => {
+    expectFigures(await pipelineBenchmark({ lines: 100, services: 'in-process', log: quiet }), 'pipeline');
+  }, 240_000);
+});

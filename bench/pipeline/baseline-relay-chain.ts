@@ -1,0 +1,108 @@
+import { Consumer, Kafka, Producer } from 'kafkajs';
+import { TOPICS } from '@restock/contracts';
+import { ensureTopics, TopicNamer } from '@restock/messaging';
+import { benchProducer } from './kafka-io';
+
+const PARTITIONS = 6;
+
+interface Hop {
+  readonly from: string;
+  readonly to: string;
+  /** Turns one consumed message into the messages to send on. */
+  readonly relay: (value: Record<string, unknown>) => { key: string; value: string }[];
+}
+
+interface PlacedLine {
+  readonly orderId: string;
+  readonly lineId: string;
+  readonly sku: string;
+  readonly lines: number;
+}
+
+/**
+ * The baseline: the same three topic hops as the product (ecommerce.orders -> orders.events ->
+ * fulfillment.events -> customer-updates) relayed by plain kafkajs consumers and producers with
+ * the same batch consumption and acks, but no database, no validation and no decisions. Hop 1
+ * splits an order into lines keyed by SKU, hop 2 answers each line with a fact, hop 3 sends the
+ * order's acknowledgement once all its lines are back.
+ */
+export class BaselineRelayChain {
+  private readonly consumers: Consumer[] = [];
+  private readonly producers: Producer[] = [];
+  private readonly linesBack = new Map<string, number>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly namer: TopicNamer,
+  ) {}
+
+  private hops(): Hop[] {
+    return [
+      {
+        from: TOPICS.ecommerceOrders,
+        to: TOPICS.orderEvents,
+        relay: (event) => {
+          const data = event.data as { orderId: string; lines: { lineId: string; sku: string }[] };
+          return data.lines.map((line) => ({
+            key: line.sku,
+            value: JSON.stringify({ type: 'OrderLinePlaced', data: { orderId: data.orderId, lineId: line.lineId, sku: line.sku, lines: data.lines.length } }),
+          }));
+        },
+      },
+      {
+        from: TOPICS.orderEvents,
+        to: TOPICS.fulfillmentEvents,
+        relay: (event) => {
+          const line = event.data as PlacedLine;
+          return [{ key: line.sku, value: JSON.stringify({ type: 'LineDecided', data: { ...line, status: 'BACKORDERED' } }) }];
+        },
+      },
+      {
+        from: TOPICS.fulfillmentEvents,
+        to: TOPICS.customerUpdates,
+        relay: (event) => {
+          const line = event.data as PlacedLine;
+          const back = (this.linesBack.get(line.orderId) ?? 0) + 1;
+          this.linesBack.set(line.orderId, back);
+          if (back < line.lines) return [];
+          return [{ key: line.orderId, value: JSON.stringify({ id: `ack-${line.orderId}`, type: 'OrderAcknowledged', data: { orderId: line.orderId, lines: [] } }) }];
+        },
+      },
+    ];
+  }
+
+  async start(): Promise<void> {
+    const topics = [TOPICS.ecommerceOrders, TOPICS.orderEvents, TOPICS.fulfillmentEvents, TOPICS.customerUpdates];
+    await ensureTopics(this.kafka, topics.map((topic) => ({ name: this.namer.physical(topic), partitions: PARTITIONS })));
+    for (const hop of this.hops()) await this.startHop(hop);
+  }
+
+  private async startHop(hop: Hop): Promise<void> {
+    const producer = benchProducer(this.kafka);
+    await producer.connect();
+    this.producers.push(producer);
+    const consumer = this.kafka.consumer({ groupId: this.namer.physical(`baseline.${hop.from}`), maxWaitTimeInMs: 100, maxBytesPerPartition: 1_048_576 });
+    await consumer.connect();
+    this.consumers.push(consumer);
+    await consumer.subscribe({ topic: this.namer.physical(hop.from), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        const out = batch.messages.flatMap((message) => hop.relay(JSON.parse(message.value!.toString()) as Record<string, unknown>));
+        if (out.length > 0) await producer.send({ topic: this.namer.physical(hop.to), acks: -1, messages: out });
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) {
+          resolveOffset(last.offset);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
+        }
+        await heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.disconnect()));
+    await Promise.all(this.producers.map((producer) => producer.disconnect()));
+  }
+}

@@ -1,0 +1,91 @@
+import { Consumer, Kafka, Partitioners, Producer } from 'kafkajs';
+import { TopicNamer } from '@restock/messaging';
+import { Message } from './workload';
+
+export const PUBLISH_CHUNK_MESSAGES = 1_000;
+const READER_MAX_WAIT_MS = 50;
+
+export function benchProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/** Publishes messages in order, a chunk at a time, and calls `sent` with each chunk's send time. */
+export async function publish(producer: Producer, namer: TopicNamer, messages: readonly Message[], sent?: (chunk: readonly Message[], atMs: number) => void): Promise<void> {
+  for (let start = 0; start < messages.length; start += PUBLISH_CHUNK_MESSAGES) {
+    const chunk = messages.slice(start, start + PUBLISH_CHUNK_MESSAGES);
+    sent?.(chunk, performance.now());
+    await sendChunk(producer, namer, chunk);
+  }
+}
+
+export async function sendChunk(producer: Producer, namer: TopicNamer, chunk: readonly Message[]): Promise<void> {
+  const byTopic = new Map<string, { key: string; value: string }[]>();
+  for (const message of chunk) {
+    const topic = namer.physical(message.topic);
+    const list = byTopic.get(topic) ?? [];
+    list.push({ key: message.key, value: message.value });
+    byTopic.set(topic, list);
+  }
+  await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+}
+
+export interface CustomerUpdate {
+  readonly type: string;
+  readonly data: { orderId: string; quantity?: number; lines?: { allocatedQuantity: number }[] };
+}
+
+/**
+ * Reads restock.customer-updates.v1 from the beginning and records when each order's first
+ * OrderAcknowledged arrived and how many units were allocated in all (at acknowledgement and after).
+ */
+export class UpdatesReader {
+  readonly acknowledgedAt = new Map<string, number>();
+  allocatedUnits = 0;
+  private consumer: Consumer | null = null;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly groupId: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: READER_MAX_WAIT_MS, maxBytesPerPartition: 4_194_304 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: 6,
+      eachBatch: async ({ batch }) => {
+        const atMs = performance.now();
+        for (const message of batch.messages) this.record(JSON.parse(message.value!.toString()) as CustomerUpdate & { id: string }, atMs);
+      },
+    });
+  }
+
+  private record(update: CustomerUpdate & { id: string }, atMs: number): void {
+    if (this.seen.has(update.id)) return;
+    this.seen.add(update.id);
+    if (update.type === 'OrderAcknowledged') {
+      if (!this.acknowledgedAt.has(update.data.orderId)) this.acknowledgedAt.set(update.data.orderId, atMs);
+      for (const line of update.data.lines ?? []) this.allocatedUnits += line.allocatedQuantity;
+    } else if (update.type === 'OrderLineAllocated') {
+      this.allocatedUnits += update.data.quantity ?? 0;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+}
+
+export async function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return performance.now();
+}

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, Producer } from 'kafkajs';
+import { TOPICS } from '@restock/contracts';
+import { createKafka, ensureTopics, TopicNamer } from '@restock/messaging';
+import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
+import { BenchmarkResult, percentile, ratio, target } from '../harness/results';
+import { BaselineRelayChain } from './baseline-relay-chain';
+import { benchProducer, publish, sendChunk, UpdatesReader, until } from './kafka-io';
+import { RunningStack, ServicesMode, startStack } from './running-stack';
+import { buildWorkload, isOrder, Message, OrderMessage, skusFor, Workload } from './workload';
+
+export type { ServicesMode } from './running-stack';
+
+export const PIPELINE_LINES_DEFAULT = 50_000;
+const BASELINE_SHARE_MIN = 0.25;
+const LINES_PER_SECOND_MIN = 2_000;
+const LATENCY_RATE_SHARE = 0.5;
+/** The latency run sends this share of N lines, paced. */
+const LATENCY_LINES_SHARE = 0.5;
+const PACING_TICK_MS = 50;
+const PRODUCT_DEFINITION_CONCURRENCY = 16;
+const PHASE_ONE_START = Date.parse('2026-12-01T00:00:00Z');
+const PHASE_TWO_START = Date.parse('2026-12-01T12:00:00Z');
+const TIMEOUT_MS_MIN = 180_000;
+const TIMEOUT_MS_PER_LINE = 10;
+
+export interface PipelineOptions {
+  readonly lines: number;
+  readonly services: ServicesMode;
+  readonly log: (message: string) => void;
+}
+
+interface Throughput {
+  readonly linesPerSecond: number;
+  readonly seconds: number;
+}
+
+interface Latency {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly linesPerSecond: number;
+}
+
+function timeoutMs(lines: number): number {
+  return Math.max(TIMEOUT_MS_MIN, lines * TIMEOUT_MS_PER_LINE);
+}
+
+function describeProgress(reader: UpdatesReader, workload: Workload, label: string): () => string {
+  return () => `${label}: ${reader.acknowledgedAt.size}/${workload.orders} orders acknowledged, ${reader.allocatedUnits}/${workload.receivedUnits} received units allocated`;
+}
+
+/**
+ * One order through every hop before the clock starts, so consumer groups have joined and
+ * connections are open: the figures are about moving lines, not about starting up.
+ */
+async function warmUp(producer: Producer, namer: TopicNamer, reader: UpdatesReader, workload: Workload, label: string): Promise<void> {
+  const order = workload.messages.find(isOrder)!;
+  const orderId = `${order.orderId}-warm-up`;
+  const value = order.value.split(order.orderId).join(orderId).replace(/"id":"[^"]+"/, `"id":"${orderId}"`);
+  const warm: OrderMessage = { ...order, key: orderId, orderId, value };
+  await sendChunk(producer, namer, [warm]);
+  await until(() => reader.acknowledgedAt.has(orderId), TIMEOUT_MS_MIN, () => `${label}: the warm-up order was not acknowledged`);
+}
+
+/** Publishes everything at once and waits for every acknowledgement and every allocation. */
+async function maximumRate(producer: Producer, namer: TopicNamer, reader: UpdatesReader, workload: Workload, label: string, allocatedBefore = 0): Promise<Throughput> {
+  await warmUp(producer, namer, reader, workload, label);
+  allocatedBefore = Math.max(allocatedBefore, reader.allocatedUnits);
+  const startedAt = performance.now();
+  await publish(producer, namer, workload.messages);
+  const orderIds = workload.messages.filter(isOrder).map((message) => message.orderId);
+  const done = () => orderIds.every((orderId) => reader.acknowledgedAt.has(orderId)) && reader.allocatedUnits - allocatedBefore >= workload.receivedUnits;
+  const finishedAt = await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label));
+  const seconds = (finishedAt - startedAt) / 1000;
+  return { linesPerSecond: workload.lines / seconds, seconds };
+}
+
+/** Sends at a fixed rate of order lines and measures each order's time to acknowledgement. */
+async function latencyAtRate(producer: Producer, namer: TopicNamer, reader: UpdatesReader, workload: Workload, linesPerSecond: number, label: string, allocatedBefore = 0): Promise<Latency> {
+  await warmUp(producer, namer, reader, workload, label);
+  allocatedBefore = Math.max(allocatedBefore, reader.allocatedUnits);
+  const sentAt = new Map<string, number>();
+  const startedAt = performance.now();
+  let index = 0;
+  let linesSent = 0;
+  while (index < workload.messages.length) {
+    const due = ((performance.now() - startedAt) / 1000) * linesPerSecond;
+    const chunk: Message[] = [];
+    while (index < workload.messages.length && linesSent < due) {
+      const message = workload.messages[index]!;
+      chunk.push(message);
+      if (isOrder(message)) linesSent += message.lines;
+      index += 1;
+    }
+    if (chunk.length > 0) {
+      const now = performance.now();
+      for (const message of chunk) if (isOrder(message)) sentAt.set(message.orderId, now);
+      await sendChunk(producer, namer, chunk);
+    }
+    await new Promise((resolve) => setTimeout(resolve, PACING_TICK_MS));
+  }
+  const done = () => [...sentAt.keys()].every((orderId) => reader.acknowledgedAt.has(orderId)) && reader.allocatedUnits - allocatedBefore >= workload.receivedUnits;
+  await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label));
+  const latencies = [...sentAt].map(([orderId, at]) => reader.acknowledgedAt.get(orderId)! - at);
+  return { p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), linesPerSecond: (workload.lines * 1000) / (performance.now() - startedAt) };
+}
+
+async function withBaseline<T>(kafka: Kafka, namer: TopicNamer, work: (producer: Producer, reader: UpdatesReader) => Promise<T>): Promise<T> {
+  const chain = new BaselineRelayChain(kafka, namer);
+  const reader = new UpdatesReader(kafka, namer.physical(TOPICS.customerUpdates), namer.physical(`reader-${randomBytes(3).toString('hex')}`));
+  const producer = benchProducer(kafka);
+  await chain.start();
+  await reader.start();
+  await producer.connect();
+  try {
+    return await work(producer, reader);
+  } finally {
+    await producer.disconnect();
+    await reader.stop();
+    await chain.stop();
+  }
+}
+
+/** Only the orders travel the baseline chain: it has no services to take receipts. */
+function ordersOnly(workload: Workload): Workload {
+  return { ...workload, messages: workload.messages.filter(isOrder), receivedUnits: 0 };
+}
+
+async function defineProducts(stack: RunningStack, skus: readonly string[]): Promise<void> {
+  const queue = [...skus];
+  const worker = async () => {
+    for (let sku = queue.pop(); sku !== undefined; sku = queue.pop()) {
+      const response = await fetch(`${stack.urls.catalog}/products/${sku}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Bench ${sku}`, backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' }),
+      });
+      if (response.status !== 200) throw new Error(`PUT /products/${sku} answered ${response.status}: ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: PRODUCT_DEFINITION_CONCURRENCY }, worker));
+  const deadline = performance.now() + TIMEOUT_MS_MIN;
+  for (const sku of skus) {
+    for (;;) {
+      const response = await fetch(`${stack.urls.fulfillment}/availability/${sku}?quantity=1`);
+      await response.arrayBuffer();
+      if (response.status === 200) break;
+      if (performance.now() > deadline) throw new Error(`fulfillment does not know product ${sku} yet`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export async function pipelineBenchmark(options: PipelineOptions): Promise<BenchmarkResult> {
+  const startedAt = performance.now();
+  const { lines, log } = options;
+  const runId = randomBytes(3).toString('hex');
+  const topicPrefix = `bench${runId}.`;
+  const namer = new TopicNamer(topicPrefix);
+  const baselineNamer = new TopicNamer(`${topicPrefix}baseline.`);
+  const kafka = createKafka({ brokers: TEST_BROKERS, clientId: `restock-bench-${runId}`, topicPrefix });
+  const skus = skusFor(lines, runId);
+  const first = buildWorkload(lines, skus, `P1${runId}`, PHASE_ONE_START, 1);
+  const second = buildWorkload(Math.max(1, Math.round(lines * LATENCY_LINES_SHARE)), skus, `P2${runId}`, PHASE_TWO_START, 2);
+  log(`pipeline: ${first.lines} lines in ${first.orders} orders over ${skus.length} SKUs, ${first.receivedUnits} units received; services: ${options.services}; topic prefix ${topicPrefix}`);
+
+  const baselineMax = await withBaseline(kafka, baselineNamer, (producer, reader) => maximumRate(producer, baselineNamer, reader, ordersOnly(first), 'baseline'));
+  log(`pipeline baseline: ${Math.round(baselineMax.linesPerSecond)} lines/s`);
+
+  const database = await createTestDatabase('bench_pipeline');
+  let productMax: Throughput;
+  let productLatency: Latency;
+  try {
+    await ensureTopics(kafka, Object.values(TOPICS).map((topic) => ({ name: namer.physical(topic), partitions: 6 })));
+    const stack = await startStack(options.services, { databaseUrl: database.url, brokers: TEST_BROKERS, topicPrefix });
+    try {
+      await defineProducts(stack, skus);
+      log(`pipeline: ${skus.length} products defined`);
+      const reader = new UpdatesReader(kafka, namer.physical(TOPICS.customerUpdates), namer.physical(`reader-${runId}`));
+      const producer = benchProducer(kafka);
+      await reader.start();
+      await producer.connect();
+      try {
+        productMax = await maximumRate(producer, namer, reader, first, 'restock');
+        log(`pipeline restock: ${Math.round(productMax.linesPerSecond)} lines/s`);
+        productLatency = await latencyAtRate(producer, namer, reader, second, LATENCY_RATE_SHARE * productMax.linesPerSecond, 'restock latency', reader.allocatedUnits);
+        log(`pipeline restock latency: p50 ${productLatency.p50Ms.toFixed(0)} ms, p99 ${productLatency.p99Ms.toFixed(0)} ms`);
+      } finally {
+        await producer.disconnect();
+        await reader.stop();
+      }
+    } finally {
+      await stack.close();
+    }
+  } finally {
+    await database.drop();
+  }
+  const rate = LATENCY_RATE_SHARE * productMax.linesPerSecond;
+  const secondOrders = ordersOnly(buildWorkload(second.lines, skus, `B2${runId}`, PHASE_TWO_START, 2));
+  const baselineLatency = await withBaseline(kafka, baselineNamer, (producer, reader) => latencyAtRate(producer, baselineNamer, reader, secondOrders, rate, 'baseline latency'));
+  return {
+    benchmark: 'pipeline',
+    figures: [
+      { name: 'order lines acknowledged (max rate)', value: productMax.linesPerSecond, unit: 'lines/s', baseline: { name: 'kafkajs relay chain, 3 hops, no database', value: baselineMax.linesPerSecond } },
+      { name: `ack latency p50 at ${Math.round(rate)} lines/s`, value: productLatency.p50Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p50Ms } },
+      { name: `ack latency p99 at ${Math.round(rate)} lines/s`, value: productLatency.p99Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p99Ms } },
+    ],
+    targets: [
+      target('rate vs. the relay chain', ratio(productMax.linesPerSecond, baselineMax.linesPerSecond), '>=', BASELINE_SHARE_MIN, 'x'),
+      target('order lines per second', productMax.linesPerSecond, '>=', LINES_PER_SECOND_MIN, 'lines/s'),
+    ],
+    notes: [
+      `${first.lines} order lines in ${first.orders} orders over ${skus.length} SKUs (80 % of the lines on 20 % of the SKUs), a purchase-order line per SKU among the first tenth and ${first.receivedUnits} received units in receipts spread through the stream; done when every order is acknowledged on ${TOPICS.customerUpdates} and every received unit is allocated there.`,
+      `Services: ${options.services === 'child' ? 'five child processes (tools/stack/services.mjs), as they are deployed: each service has its own event loop, so the two cores are shared the way production shares a node' : 'all five in this process (one event loop for all)'}.`,
+      `Latency: ${second.lines} more lines sent paced at half the maximum rate measured, from the send to the OrderAcknowledged read back by this process.`,
+    ],
+    durationMs: performance.now() - startedAt,
+  };
+}
