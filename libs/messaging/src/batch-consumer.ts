@@ -16,6 +16,8 @@ export const HEARTBEAT_INTERVAL_MS = 3_000;
 export const MAX_BYTES_PER_PARTITION = 1_048_576;
 export const MAX_WAIT_MS = 100;
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+export const START_RETRY_MS_MIN = 500;
+export const START_RETRY_MS_MAX = 10_000;
 
 /** One validated input as a handler sees it. `topic` is the logical (contract) name. */
 export interface ConsumedInput {
@@ -109,7 +111,38 @@ export class BatchConsumer {
     this.retriesMax = options.retriesMax ?? HANDLER_RETRIES_MAX;
   }
 
+  /**
+   * Joins the group and starts consuming. A broker that does not answer yet (a service started
+   * before Kafka, or during a broker restart) is waited for, with backoff, rather than ending the
+   * process: the start is retried from scratch until it succeeds or stop() is called.
+   */
   async start(): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.startOnce();
+        if (attempt > 0) this.options.log?.('info', 'kafka consumer started', { attempts: attempt + 1 });
+        return;
+      } catch (error) {
+        await this.release();
+        if (this.stopping) return;
+        const delayMs = Math.min(START_RETRY_MS_MAX, START_RETRY_MS_MIN * 2 ** Math.min(attempt, 10));
+        this.options.log?.('warn', 'kafka consumer could not start; retrying', { attempt: attempt + 1, delayMs, error: errorMessage(error) });
+        await sleep(delayMs);
+        if (this.stopping) return;
+      }
+    }
+  }
+
+  private async release(): Promise<void> {
+    const consumer = this.consumer;
+    const producer = this.producer;
+    this.consumer = null;
+    this.producer = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  private async startOnce(): Promise<void> {
     const { kafka, namer } = this.options;
     await ensureTopics(
       kafka,
