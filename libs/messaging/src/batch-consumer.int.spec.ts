@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createConnection, createServer, Server } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { PoolClient } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { CreateEventStore1764000000000, Database, runMigrations } from '@restock/event-store';
-import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, lateProxy, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { BatchConsumer, ConsumedInput, ConsumerFaults, SimulatedCrash } from './batch-consumer';
 import { DLQ_HEADER } from './dead-letters';
 
@@ -171,25 +170,8 @@ describe('batch consumer', () => {
     // The client bootstraps through a port that refuses connections for the first seconds, then
     // forwards to the real broker (whose metadata then points the client at the broker itself).
     const [brokerHost, brokerPort] = kafka.brokers[0]!.split(':') as [string, string];
-    const sockets = new Set<{ destroy(): void }>();
-    const proxy: Server = createServer((socket) => {
-      sockets.add(socket);
-      const upstream = createConnection({ host: brokerHost, port: Number(brokerPort) });
-      socket.pipe(upstream).pipe(socket);
-      const close = () => {
-        socket.destroy();
-        upstream.destroy();
-      };
-      socket.on('error', close);
-      upstream.on('error', close);
-    });
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const lateKafka = new Kafka({ clientId: 'late-broker-test', brokers: [`127.0.0.1:${port}`], connectionTimeout: 1_000, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
+    const proxy = await lateProxy({ host: brokerHost, port: Number(brokerPort) }, 3_000);
+    const lateKafka = new Kafka({ clientId: 'late-broker-test', brokers: [`127.0.0.1:${proxy.port}`], connectionTimeout: 1_000, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
     const warnings: string[] = [];
     const sku = `SKU-${randomUUID()}`;
     const event = goodsReceived(sku, 1);
@@ -206,16 +188,13 @@ describe('batch consumer', () => {
         if (level === 'warn') warnings.push(message);
       },
     });
-    const opened = setTimeout(() => proxy.listen(port, '127.0.0.1'), 3_000);
     try {
       await subject.start();
       expect(warnings.filter((message) => message.includes('could not start')).length).toBeGreaterThan(0);
       await eventually(async () => ((await effectsOf([event.id])).get(event.id) === 1 ? true : undefined), 30_000);
     } finally {
-      clearTimeout(opened);
       await subject.stop();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
-import { Database, MigrationClass, runMigrations } from '@restock/event-store';
+import { Database, isTransientError, MigrationClass, runMigrations } from '@restock/event-store';
 import { ConsumedInput, KafkaTransport, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
 import { watchConsumerLag } from './consumer-lag';
@@ -11,6 +11,9 @@ import { Metrics } from './metrics';
 import { ShutdownTasks } from './shutdown-tasks';
 import { KAFKA } from './tokens';
 import { contractValidationPipe } from './validation';
+
+export const DATABASE_WAIT_MS_MIN = 500;
+export const DATABASE_WAIT_MS_MAX = 10_000;
 
 export interface ServiceDefinition {
   readonly module: DynamicModule | Type<unknown>;
@@ -33,7 +36,7 @@ export interface RunningService {
  * consumer. On SIGTERM/SIGINT Nest closes the consumer (finishing its batch), the relay and the pool.
  */
 export async function startService(config: ServiceConfig, definition: ServiceDefinition): Promise<RunningService> {
-  await runMigrations(config.databaseUrl, config.schema, definition.migrations);
+  await migrateOnceReachable(config, definition.migrations);
   const app = await NestFactory.create<NestFastifyApplication>(definition.module, new FastifyAdapter({ bodyLimit: config.httpBodyBytesMax }), {
     bufferLogs: true,
   });
@@ -65,4 +68,23 @@ export async function startService(config: ServiceConfig, definition: ServiceDef
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/**
+ * Runs the migrations, waiting (with backoff) for a PostgreSQL that does not answer yet, as after a
+ * machine start or during a database restart; a service under a supervisor should not crash-loop
+ * on that. Any other failure (a broken migration, refused credentials) ends the start at once.
+ */
+async function migrateOnceReachable(config: ServiceConfig, migrations: readonly MigrationClass[]): Promise<void> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await runMigrations(config.databaseUrl, config.schema, migrations);
+      return;
+    } catch (error) {
+      if (!isTransientError(error)) throw error;
+      const delayMs = Math.min(DATABASE_WAIT_MS_MAX, DATABASE_WAIT_MS_MIN * 2 ** Math.min(attempt, 10));
+      process.stderr.write(`${JSON.stringify({ level: 40, service: config.service, msg: 'PostgreSQL not reachable; waiting', attempt: attempt + 1, delayMs, error: String(error) })}\n`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

@@ -1,2 +1,3 @@
 export * from './given-when-then';
 export * from './infrastructure';
+export * from './late-proxy';
