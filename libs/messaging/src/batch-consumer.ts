@@ -248,7 +248,7 @@ export class BatchConsumer {
           transient,
           error: errorMessage(error),
         });
-        if (!isRunning()) throw error;
+        if (!isRunning() || this.stopping) throw error;
         if (failures > this.retriesMax) return this.isolatePoison(inputs, letters, heartbeat, isRunning, error);
         await sleep(backoffMs(attempt));
         await heartbeat();

@@ -126,15 +126,20 @@ export async function readRanges(
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch }) => {
+          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
             const from = next.get(batch.partition);
             const end = ends.get(batch.partition);
             if (from === undefined || end === undefined) return;
             const inRange = batch.messages.filter((message) => BigInt(message.offset) >= from && BigInt(message.offset) < end);
-            if (inRange.length === 0) return;
-            await onMessages(batch.partition, inRange);
-            next.set(batch.partition, BigInt(inRange[inRange.length - 1]!.offset) + 1n);
-            touch();
+            if (inRange.length > 0) {
+              await onMessages(batch.partition, inRange);
+              next.set(batch.partition, BigInt(inRange[inRange.length - 1]!.offset) + 1n);
+              touch();
+            }
+            // Without it the next fetch starts at the same offset again: a partition holding more
+            // than one fetch (1 MiB) would never be read past its first.
+            resolveOffset(batch.lastOffset());
+            await heartbeat();
             finishedIfDone();
           },
         });
