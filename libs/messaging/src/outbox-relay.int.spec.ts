@@ -3,12 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { appendToStreams, CreateEventStore1764000000000, Database, enqueue, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { OutboxRelay, RELAY_BATCH_BYTES_MAX } from './outbox-relay';
 
 const WRITERS = 8;
 const EVENTS_PER_WRITER = 1_250;
 const BATCH_PER_TRANSACTION = 25;
 const TOPIC = 'relay.test.v1';
 const STREAMS_PER_WRITER = 5;
+/** Far above the broker's 1 MiB record batch limit when all of it goes to one partition. */
+const LARGE_MESSAGES = 24;
+const LARGE_MESSAGE_BYTES = 100 * 1024;
 
 function startRelay(testDb: TestDatabase, kafka: TestKafka): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'testing', 'relay-process.ts')], {
@@ -96,4 +100,22 @@ describe('outbox relay', () => {
       relay.kill('SIGTERM');
     }
   }, 180_000);
+
+  it('publishes more bytes for one partition than the broker takes in one record batch, in several transactions', async () => {
+    const topic = 'relay.large.v1';
+    await kafka.createTopics([topic]);
+    const padding = 'x'.repeat(LARGE_MESSAGE_BYTES);
+    expect(LARGE_MESSAGES * LARGE_MESSAGE_BYTES).toBeGreaterThan(2 * RELAY_BATCH_BYTES_MAX);
+    await db.transaction(async (tx) => {
+      await enqueue(tx, Array.from({ length: LARGE_MESSAGES }, (_, index) => ({ topic, key: 'one-key', value: { index, padding } })));
+    });
+    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-large', batchSizeMax: 1_000 });
+    relay.start();
+    try {
+      const read = await kafka.readUntil(topic, (messages) => messages.length >= LARGE_MESSAGES, 60_000);
+      expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: LARGE_MESSAGES }, (_, index) => index));
+    } finally {
+      await relay.stop();
+    }
+  }, 90_000);
 });

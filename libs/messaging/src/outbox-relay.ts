@@ -1,10 +1,28 @@
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { Database, loadOutboxCheckpoint, PendingOutboxMessage, readOutbox, recordPublished } from '@restock/event-store';
+import { Database, hasOutboxAfter, loadOutboxCheckpoint, PendingOutboxMessage, readOutbox, recordPublished } from '@restock/event-store';
 import { ensureTopics, TopicNamer } from './kafka';
 
-export const RELAY_BATCH_SIZE_MAX = 500;
+export const RELAY_BATCH_SIZE_MAX = 1_000;
+/**
+ * The most message bytes (values and keys) one Kafka transaction carries. The broker refuses a
+ * record batch over message.max.bytes (1 MiB by default), and every message of one partition
+ * travels in one record batch, so the whole transaction stays well below that.
+ */
+export const RELAY_BATCH_BYTES_MAX = 512 * 1024;
 export const RELAY_IDLE_POLL_MS = 250;
+/**
+ * How soon the relay reads again when committed rows are held back because an older transaction
+ * is still open (see readOutbox): they become readable when it ends, and no NOTIFY says so.
+ */
+export const RELAY_HELD_BACK_POLL_MS = 10;
+/**
+ * The first retry of a Kafka request of the relay's producer. A transaction begun right after the
+ * previous one committed is often answered CONCURRENT_TRANSACTIONS while the broker still writes
+ * the commit markers, which takes milliseconds; the client-wide 200 ms would wait far longer.
+ */
+export const RELAY_RETRY_MS_MIN = 20;
+export const RELAY_RETRY_MS_MAX = 5_000;
 export const RELAY_ERROR_BACKOFF_MS = 1_000;
 export const RELAY_STANDBY_POLL_MS = 2_000;
 export const RELAY_TRANSACTION_TIMEOUT_MS = 30_000;
@@ -71,6 +89,8 @@ export class OutboxRelay {
   private lockClient: Client | null = null;
   private producer: Producer | null = null;
   private wake: (() => void) | null = null;
+  /** Set by every NOTIFY; a sleep that begins after one returns at once, so none is lost. */
+  private notified = false;
   private readonly knownTopics = new Set<string>();
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -128,7 +148,10 @@ export class OutboxRelay {
     }
     this.lockClient = client;
     await client.query(`LISTEN outbox_${this.options.db.schema}`);
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => {
+      this.notified = true;
+      this.wake?.();
+    });
     await ensureTopics(this.options.kafka, [{ name: this.checkpointTopic, partitions: 2, config: { 'cleanup.policy': 'compact' } }]);
     this.producer = this.options.kafka.producer({
       transactionalId: this.options.namer.physical(`restock.outbox-relay.${this.options.relayName}`),
@@ -137,6 +160,8 @@ export class OutboxRelay {
       transactionTimeout: RELAY_TRANSACTION_TIMEOUT_MS,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // Unlimited, as kafkajs has it for an idempotent producer; RELAY_KAFKA_STEP_TIMEOUT_MS bounds each step.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: RELAY_RETRY_MS_MIN, maxRetryTime: RELAY_RETRY_MS_MAX },
     });
     await withinTimeout(this.producer.connect(), 'connecting the producer');
     return true;
@@ -153,13 +178,20 @@ export class OutboxRelay {
 
   private async publishWhileLeader(): Promise<void> {
     let checkpoint = await withinTimeout(this.loadCheckpoint(), 'loading the checkpoint');
+    let heldBackPolls = 0;
     while (this.running) {
-      const batch = await readOutbox(this.options.db, checkpoint, this.batchSizeMax);
-      if (batch.length === 0) {
-        await this.sleep(RELAY_IDLE_POLL_MS);
+      this.notified = false;
+      const read = await readOutbox(this.options.db, checkpoint, this.batchSizeMax);
+      if (read.length === 0) {
+        const heldBack = await hasOutboxAfter(this.options.db, checkpoint);
+        heldBackPolls = heldBack ? heldBackPolls + 1 : 0;
+        // Backing off keeps a long transaction elsewhere (a replay, an operator's session) from making this a busy loop.
+        await this.sleep(heldBack ? Math.min(RELAY_IDLE_POLL_MS, RELAY_HELD_BACK_POLL_MS * 2 ** Math.min(heldBackPolls - 1, 10)) : RELAY_IDLE_POLL_MS);
         continue;
       }
-      const last = batch[batch.length - 1]!;
+      heldBackPolls = 0;
+      const batch = withinBytes(read.map((message) => serialized(message, this.options.namer)));
+      const last = batch[batch.length - 1]!.message;
       checkpoint = { transactionId: last.transactionId, position: last.position };
       await withinTimeout(this.publish(batch, checkpoint), 'publishing a batch');
       await recordPublished(this.options.db, this.options.relayName, checkpoint);
@@ -167,7 +199,7 @@ export class OutboxRelay {
     }
   }
 
-  private async publish(batch: readonly PendingOutboxMessage[], checkpoint: Checkpoint): Promise<void> {
+  private async publish(batch: readonly SerializedMessage[], checkpoint: Checkpoint): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('relay published without leadership');
     await this.ensureTopicsOf(batch);
@@ -175,7 +207,7 @@ export class OutboxRelay {
     try {
       await transaction.sendBatch({
         acks: -1,
-        topicMessages: groupByTopic(batch, this.options.namer),
+        topicMessages: groupByTopic(batch),
       });
       await transaction.sendOffsets({
         consumerGroupId: this.checkpointGroup,
@@ -197,8 +229,8 @@ export class OutboxRelay {
   }
 
   /** Topics are created by the deployment; this covers a fresh environment where they are not yet. */
-  private async ensureTopicsOf(batch: readonly PendingOutboxMessage[]): Promise<void> {
-    const missing = [...new Set(batch.map((message) => this.options.namer.physical(message.topic)))].filter((topic) => !this.knownTopics.has(topic));
+  private async ensureTopicsOf(batch: readonly SerializedMessage[]): Promise<void> {
+    const missing = [...new Set(batch.map((entry) => entry.topic))].filter((topic) => !this.knownTopics.has(topic));
     if (missing.length === 0) return;
     await ensureTopics(this.options.kafka, missing.map((name) => ({ name, partitions: OUTPUT_TOPIC_PARTITIONS })));
     for (const topic of missing) this.knownTopics.add(topic);
@@ -221,6 +253,7 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.notified) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wake = null;
@@ -235,17 +268,41 @@ export class OutboxRelay {
   }
 }
 
-function groupByTopic(batch: readonly PendingOutboxMessage[], namer: TopicNamer) {
-  const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
-  for (const message of batch) {
-    const topic = namer.physical(message.topic);
-    const messages = byTopic.get(topic) ?? [];
-    messages.push({
-      key: message.key,
-      value: JSON.stringify(message.value),
-      headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...message.headers },
-    });
-    byTopic.set(topic, messages);
+interface SerializedMessage {
+  readonly message: PendingOutboxMessage;
+  /** Physical topic name. */
+  readonly topic: string;
+  readonly kafkaMessage: { key: string | null; value: string; headers: Record<string, string> };
+  readonly bytes: number;
+}
+
+function serialized(message: PendingOutboxMessage, namer: TopicNamer): SerializedMessage {
+  const value = JSON.stringify(message.value);
+  return {
+    message,
+    topic: namer.physical(message.topic),
+    kafkaMessage: { key: message.key, value, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...message.headers } },
+    bytes: Buffer.byteLength(value) + (message.key === null ? 0 : Buffer.byteLength(message.key)),
+  };
+}
+
+/** The longest prefix within RELAY_BATCH_BYTES_MAX, and never less than one message: the rest is read again. */
+function withinBytes(batch: readonly SerializedMessage[]): SerializedMessage[] {
+  let bytes = 0;
+  let count = 0;
+  while (count < batch.length && (count === 0 || bytes + batch[count]!.bytes <= RELAY_BATCH_BYTES_MAX)) {
+    bytes += batch[count]!.bytes;
+    count += 1;
+  }
+  return batch.slice(0, count);
+}
+
+function groupByTopic(batch: readonly SerializedMessage[]) {
+  const byTopic = new Map<string, SerializedMessage['kafkaMessage'][]>();
+  for (const entry of batch) {
+    const messages = byTopic.get(entry.topic) ?? [];
+    messages.push(entry.kafkaMessage);
+    byTopic.set(entry.topic, messages);
   }
   return [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
 }
