@@ -7,3 +7,4 @@ export * from './processed-inputs';
 export * from './projection-checkpoints';
 export * from './projection';
 export * from './projection-replay';
+export * from './row-chunks';

@@ -1,4 +1,5 @@
 import { Queryable } from './database';
+import { chunksOf, ROWS_PER_STATEMENT } from './row-chunks';
 
 /** A message to publish once its transaction commits. value is the CloudEvent, stored as JSON. */
 export interface OutboxMessage {
@@ -8,18 +9,23 @@ export interface OutboxMessage {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Writes messages to the outbox in one statement, inside the caller's transaction. */
-export async function enqueue(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
-  if (messages.length === 0) return;
+/**
+ * Writes messages to the outbox in the caller's transaction, in their order, in statements of
+ * ROWS_PER_STATEMENT rows. The messages may be produced lazily (a generator): only one statement's
+ * worth is built and serialized at a time. More than one statement must run inside a transaction,
+ * or a failure could publish part of them.
+ */
+export async function enqueue(tx: Queryable, messages: Iterable<OutboxMessage>): Promise<void> {
+  for (const chunk of chunksOf(messages, ROWS_PER_STATEMENT)) await insertMessages(tx, chunk);
+}
+
+// One JSON document per statement, as for events (see insertEvents); rows keep the document's order.
+async function insertMessages(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
+  const document = messages.map(({ topic, key, value, headers }) => ({ topic, key, value, headers: headers ?? {} }));
   await tx.query(
     `INSERT INTO outbox (topic, message_key, value, headers)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[])`,
-    [
-      messages.map((message) => message.topic),
-      messages.map((message) => message.key),
-      messages.map((message) => JSON.stringify(message.value)),
-      messages.map((message) => JSON.stringify(message.headers ?? {})),
-    ],
+     SELECT topic, key, value, headers FROM json_to_recordset($1::json) AS r(topic text, key text, value jsonb, headers jsonb)`,
+    [JSON.stringify(document)],
   );
 }
 
@@ -56,6 +62,18 @@ export async function readOutbox(q: Queryable, after: { transactionId: string; p
     value: row.value,
     headers: row.headers,
   }));
+}
+
+/**
+ * Whether committed rows after the checkpoint exist that readOutbox does not return yet, because a
+ * transaction that began before theirs is still open. They become readable when it ends.
+ */
+export async function hasOutboxAfter(q: Queryable, after: { transactionId: string; position: string }): Promise<boolean> {
+  const result = await q.query<{ held: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM outbox WHERE (transaction_id, position) > ($1::xid8, $2::bigint)) AS held',
+    [after.transactionId, after.position],
+  );
+  return result.rows[0]?.held === true;
 }
 
 export async function loadOutboxCheckpoint(q: Queryable, relay: string): Promise<{ transactionId: string; position: string } | null> {

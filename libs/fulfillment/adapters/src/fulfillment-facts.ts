@@ -127,22 +127,41 @@ export function netEtaChanges(events: readonly CausedEvent[]): CausedEvent[] {
     if (!first.has(key)) first.set(key, caused.event);
     lastIndex.set(key, index);
   });
-  return events.flatMap((caused, index) => {
-    if (caused.event.type !== 'LineEtaChanged') return [caused];
+  // A loop rather than flatMap: a reschedule has an entry per waiting line, and flatMap would
+  // allocate an array for each.
+  const net: CausedEvent[] = [];
+  events.forEach((caused, index) => {
+    if (caused.event.type !== 'LineEtaChanged') {
+      net.push(caused);
+      return;
+    }
     const key = `${caused.sku}\u001f${lineOf(caused.event)}`;
-    if (lastIndex.get(key) !== index) return [];
+    if (lastIndex.get(key) !== index) return;
     const start = first.get(key)!;
-    const merged: LineEtaChanged = {
-      type: 'LineEtaChanged',
-      data: { ...caused.event.data, previousEta: start.data.previousEta, previousEtaConfidence: start.data.previousEtaConfidence },
-    };
+    // A line changed once in the batch (every line of a reschedule) keeps its event, uncopied.
+    const merged: LineEtaChanged =
+      start === caused.event
+        ? caused.event
+        : { type: 'LineEtaChanged', data: { ...caused.event.data, previousEta: start.data.previousEta, previousEtaConfidence: start.data.previousEtaConfidence } };
     const unchanged = merged.data.previousEta === merged.data.eta && merged.data.previousEtaConfidence === merged.data.etaConfidence;
-    return unchanged ? [] : [{ ...caused, event: merged }];
+    if (!unchanged) net.push(merged === caused.event ? caused : { ...caused, event: merged });
   });
+  return net;
+}
+
+/**
+ * The public facts of a batch's events, built one at a time as they are taken: a batch that
+ * re-dates 100,000 lines never holds 100,000 CloudEvents, only the outbox statement being written.
+ */
+export function* factsIn(events: readonly CausedEvent[]): Generator<OutboxMessage> {
+  for (const caused of netEtaChanges(events)) {
+    const message = toFact(caused);
+    if (message) yield message;
+  }
 }
 
 export function factsOf(events: readonly CausedEvent[]): OutboxMessage[] {
-  return netEtaChanges(events).flatMap((caused) => toFact(caused) ?? []);
+  return [...factsIn(events)];
 }
 
 export function ledgerFact(sku: string, ledger: StockLedger, oldestBackorderAcceptedAt: string | null, inputId: string, time: string): OutboxMessage {

@@ -2,11 +2,20 @@ import { Injectable, Logger } from '@nestjs/common';
 import { deterministicId } from '@restock/contracts';
 import { appendToStreams, enqueue, NewEvent, OutboxMessage, Queryable } from '@restock/event-store';
 import { decide, evolve, ledger, Rejection, snapshot } from '@restock/fulfillment-domain';
-import { CausedEvent, factsOf, ledgerFact } from './fulfillment-facts';
+import { CausedEvent, factsIn, ledgerFact } from './fulfillment-facts';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { SkuCommand } from './saga-inputs';
 import { oldestWaitingSince, upsertSkuLedgers } from './sku-ledger';
 import { LoadedSku, SNAPSHOT_EVERY_EVENTS, SkuStates, streamIdOf } from './sku-states';
+
+/** Snapshots per INSERT: three parameters each, far below PostgreSQL's 65,535 per statement. */
+const SNAPSHOTS_PER_STATEMENT = 1_000;
+
+/** The batch's facts, built as the outbox takes them, then the SKUs' ledger messages. */
+function* outboxMessagesOf(caused: readonly CausedEvent[], ledgers: readonly OutboxMessage[]): Generator<OutboxMessage> {
+  yield* factsIn(caused);
+  yield* ledgers;
+}
 
 /** A command the SKU's decider refused; nothing of it was stored. */
 export interface SkuRejection {
@@ -81,8 +90,7 @@ export class FulfillmentSaga {
     );
     const ledgers = changed.map((entry) => this.ledgerMessage(entry));
     for (const entry of changed) this.metrics.queueChanged(entry.loaded.sku, entry.loaded.state.queue.length, oldestWaitingSince(entry.loaded.state));
-    const messages: OutboxMessage[] = [...factsOf(caused), ...ledgers];
-    await enqueue(tx, messages);
+    await enqueue(tx, outboxMessagesOf(caused, ledgers));
     return rejections;
   }
 
@@ -92,10 +100,12 @@ export class FulfillmentSaga {
       this.logger.warn({ sku, input: command.metadata.inputId, command: command.type, code: decision.rejection.code, msg: decision.rejection.message });
       return decision.rejection;
     }
+    // One metadata object for all events of the command: a reschedule decides one event per waiting line.
+    const metadata = { causationId: command.metadata.inputId, now: command.metadata.now };
     decision.events.forEach((event, index) => {
       const eventId = deterministicId(command.metadata.inputId, sku, String(index));
       evolve(entry.loaded.state, event);
-      entry.events.push({ id: eventId, type: event.type, data: event.data, metadata: { causationId: command.metadata.inputId, now: command.metadata.now } });
+      entry.events.push({ id: eventId, type: event.type, data: event.data, metadata });
       caused.push({ eventId, sku, event, inputId: command.metadata.inputId, time: command.metadata.now });
     });
     if (decision.events.length > 0) entry.lastInput = { id: command.metadata.inputId, time: command.metadata.now };
@@ -115,15 +125,20 @@ export class FulfillmentSaga {
   }
 
   private async writeSnapshots(tx: Queryable, entries: readonly SkuWork[]): Promise<void> {
+    for (let start = 0; start < entries.length; start += SNAPSHOTS_PER_STATEMENT) await this.writeSnapshotRows(tx, entries.slice(start, start + SNAPSHOTS_PER_STATEMENT));
+  }
+
+  // Each snapshot is its own text parameter: pg sends it as it is, and PostgreSQL only checks it
+  // (the column is json). An array parameter would be escaped element by element in JavaScript, and
+  // one document of all rows is parsed once more to split it into rows.
+  private async writeSnapshotRows(tx: Queryable, entries: readonly SkuWork[]): Promise<void> {
     if (entries.length === 0) return;
-    // One JSON document rather than a jsonb[] parameter: pg would escape every quote of a snapshot
-    // of many lines into an array literal, which costs more than PostgreSQL's parse of it.
-    const rows = entries.map((entry) => ({ sku: entry.loaded.sku, version: entry.loaded.version + entry.events.length, snapshot: snapshot(entry.loaded.state) }));
+    const values = entries.map((_, index) => `($${3 * index + 1}, $${3 * index + 2}::integer, $${3 * index + 3}::json)`);
+    const parameters = entries.flatMap((entry) => [entry.loaded.sku, entry.loaded.version + entry.events.length, JSON.stringify(snapshot(entry.loaded.state))]);
     await tx.query(
-      `INSERT INTO sku_snapshots (sku, version, snapshot)
-       SELECT sku, version, snapshot FROM jsonb_to_recordset($1::jsonb) AS r(sku text, version integer, snapshot jsonb)
+      `INSERT INTO sku_snapshots (sku, version, snapshot) VALUES ${values.join(', ')}
        ON CONFLICT (sku) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, taken_at = now()`,
-      [JSON.stringify(rows)],
+      parameters,
     );
   }
 

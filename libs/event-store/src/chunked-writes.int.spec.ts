@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { Database } from './database';
+import { ConcurrencyError } from './errors';
+import { appendToStreams, NewEvent, readAllVisible, readStream, START } from './event-store';
+import { CreateEventStore1764000000000, runMigrations } from './migrations';
+import { enqueue, OutboxMessage, readOutbox } from './outbox';
+import { ROWS_PER_STATEMENT } from './row-chunks';
+
+/** More rows than two statements hold, so a write takes three. */
+const ROWS_IN_THREE_STATEMENTS = 2 * ROWS_PER_STATEMENT + 1;
+
+// Text that JSON and PostgreSQL array literals both escape, written through every column.
+const AWKWARD_TEXT = 'quote " backslash \\ brace { comma , é 😀 newline \n';
+
+function events(count: number, label: string): NewEvent[] {
+  return Array.from({ length: count }, (_, index) => ({ id: randomUUID(), type: 'Happened', data: { label, index, note: AWKWARD_TEXT } }));
+}
+
+function* messages(count: number, topic: string): Generator<OutboxMessage> {
+  for (let index = 0; index < count; index += 1) yield { topic, key: index % 2 === 0 ? `key-${index}` : null, value: { index, note: AWKWARD_TEXT } };
+}
+
+describe('writes larger than one statement', () => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('chunked_writes');
+    await runMigrations(database.url, 'store', [CreateEventStore1764000000000]);
+    db = new Database(database.url, 'store');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  async function eventCount(streamId: string): Promise<number> {
+    const result = await db.query<{ count: string }>('SELECT count(*) FROM events WHERE stream_id = $1', [streamId]);
+    return Number(result.rows[0]!.count);
+  }
+
+  it('stores every event of a large append in version order, positions rising with versions', async () => {
+    const big = `s-${randomUUID()}`;
+    const small = `s-${randomUUID()}`;
+    const written = events(ROWS_IN_THREE_STATEMENTS, 'big');
+    await db.transaction((tx) => appendToStreams(tx, [{ streamId: big, expectedVersion: 0, events: written }, { streamId: small, expectedVersion: 0, events: events(2, 'small') }]));
+    const stored = await readStream(db, big);
+    expect(stored.map((event) => event.id)).toEqual(written.map((event) => event.id));
+    expect(stored.map((event) => event.version)).toEqual(written.map((_, index) => index + 1));
+    expect(stored[ROWS_IN_THREE_STATEMENTS - 1]!.data).toEqual(written[ROWS_IN_THREE_STATEMENTS - 1]!.data);
+    expect(stored[0]!.metadata).toEqual({});
+    const positions = stored.map((event) => BigInt(event.position));
+    expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
+    expect(await eventCount(small)).toBe(2);
+  });
+
+  it('writes nothing of a large append when another stream of the batch is not at its expected version', async () => {
+    const stale = `s-${randomUUID()}`;
+    const big = `s-${randomUUID()}`;
+    await db.transaction((tx) => appendToStreams(tx, [{ streamId: stale, expectedVersion: 0, events: events(1, 'first') }]));
+    const append = db.transaction((tx) =>
+      appendToStreams(tx, [
+        { streamId: big, expectedVersion: 0, events: events(ROWS_IN_THREE_STATEMENTS, 'big') },
+        { streamId: stale, expectedVersion: 0, events: events(1, 'late') },
+      ]),
+    );
+    await expect(append).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await eventCount(big)).toBe(0);
+    expect(await eventCount(stale)).toBe(1);
+  });
+
+  it('writes nothing of a large append whose last statement fails: every statement is in the one transaction', async () => {
+    const streamId = `s-${randomUUID()}`;
+    const written = events(ROWS_IN_THREE_STATEMENTS, 'big');
+    // An event without data violates NOT NULL; it is in the third statement, after two succeeded.
+    const broken = [...written.slice(0, -1), { id: randomUUID(), type: 'Happened', data: undefined }];
+    await expect(db.transaction((tx) => appendToStreams(tx, [{ streamId, expectedVersion: 0, events: broken }]))).rejects.toThrow(/null value/);
+    expect(await eventCount(streamId)).toBe(0);
+    expect(await readAllVisible(db, START, 10_000).then((all) => all.filter((event) => event.streamId === streamId))).toEqual([]);
+  });
+
+  it('enqueues lazily produced messages in their order, by position, across statements', async () => {
+    const topic = `t-${randomUUID()}`;
+    await db.transaction((tx) => enqueue(tx, messages(ROWS_IN_THREE_STATEMENTS, topic)));
+    const stored = (await readOutbox(db, START, 100_000)).filter((message) => message.topic === topic);
+    expect(stored).toEqual([...messages(ROWS_IN_THREE_STATEMENTS, topic)].map((message) => expect.objectContaining({ ...message, headers: {} })));
+    const positions = stored.map((message) => BigInt(message.position));
+    expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
+  });
+
+  it('enqueues nothing of a large batch whose transaction fails after it', async () => {
+    const topic = `t-${randomUUID()}`;
+    const failing = db.transaction(async (tx) => {
+      await enqueue(tx, messages(ROWS_IN_THREE_STATEMENTS, topic));
+      throw new Error('the handler failed after enqueueing');
+    });
+    await expect(failing).rejects.toThrow('the handler failed after enqueueing');
+    const result = await db.query<{ count: string }>('SELECT count(*) FROM outbox WHERE topic = $1', [topic]);
+    expect(Number(result.rows[0]!.count)).toBe(0);
+  });
+});
