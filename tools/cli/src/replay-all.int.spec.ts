@@ -12,7 +12,13 @@ const SKUS_MAX = 3;
 /** Every read model the CLI rebuilds, per service and projection. */
 const READ_MODELS: Record<ServiceName, Record<string, readonly string[]>> = {
   catalog: { products: ['products'] },
-  inventory: { stock: ['warehouse_stock', 'stock_facts'], supply_pipeline: ['supply_pipeline'], sku_ledger: ['sku_ledger'] },
+  inventory: {
+    stock: ['warehouse_stock', 'stock_facts'],
+    supply_pipeline: ['supply_pipeline'],
+    sku_ledger: ['sku_ledger'],
+    replenishment_planning: ['sku_planning', 'sku_demand', 'open_order_lines'],
+    replenishment: ['replenishment'],
+  },
   orders: { orders: ['orders', 'order_lines', 'order_updates'] },
   'supplier-receipts': { supply: ['purchase_order_lines', 'purchase_order_line_reschedules', 'goods_receipts'] },
   fulfillment: { sku_ledger: ['sku_ledger'] },

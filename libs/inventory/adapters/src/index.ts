@@ -5,3 +5,5 @@ export * from './stock-batch';
 export * from './inventory-operations';
 export * from './sku-ledger-projection';
 export * from './supply-pipeline-projection';
+export * from './planning-facts';
+export * from './replenishment-planning';

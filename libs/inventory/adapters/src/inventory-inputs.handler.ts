@@ -2,29 +2,44 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@restock/contracts';
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
+import { projectPlanningFacts, recordPlanningFacts, supplierFactsOf } from './planning-facts';
+import { reviewCausesOf, reviewReplenishment } from './replenishment-planning';
 import { recordSkuLedgerChanges } from './sku-ledger-projection';
 import { handleStockBatch, inputCommand } from './stock-batch';
 import { recordSupplyFacts } from './supply-pipeline-projection';
 
 /**
  * The service's Kafka inputs: receipts, shipments and counts from the warehouse (one stream, so a
- * count lands exactly where it happened), the supply pipeline, and the saga's ledger figures.
- * Each is recorded in this service's event store together with the read model it moves.
+ * count lands exactly where it happened), the supply pipeline, the saga's ledger figures and line
+ * facts, and the catalog's products. Each is recorded in this service's event store together with
+ * the read model it moves; then every SKU the batch touched has its replenishment reviewed.
  */
 @Controller()
 export class InventoryInputsHandler {
   @EventPattern(TOPICS.warehouseEvents)
-  onWarehouseEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
-    return handleStockBatch(context.transaction, inputs.map(inputCommand));
+  async onWarehouseEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
+    const outcome = await handleStockBatch(context.transaction, inputs.map(inputCommand));
+    await reviewReplenishment(context.transaction, reviewCausesOf(inputs, outcome.rejected));
+    return outcome;
   }
 
   @EventPattern(TOPICS.supplyEvents)
   async onSupplyEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
     await recordSupplyFacts(context.transaction, inputs);
+    await projectPlanningFacts(context.transaction, supplierFactsOf(inputs));
+    await reviewReplenishment(context.transaction, reviewCausesOf(inputs));
   }
 
   @EventPattern(TOPICS.fulfillmentEvents)
   async onFulfillmentEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
     await recordSkuLedgerChanges(context.transaction, inputs);
+    await recordPlanningFacts(context.transaction, inputs);
+    await reviewReplenishment(context.transaction, reviewCausesOf(inputs));
+  }
+
+  @EventPattern(TOPICS.catalogEvents)
+  async onCatalogEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
+    await recordPlanningFacts(context.transaction, inputs);
+    await reviewReplenishment(context.transaction, reviewCausesOf(inputs));
   }
 }

@@ -25,7 +25,7 @@ export class InventoryController {
   async get(@Param('sku') sku: string): Promise<InventoryView> {
     const inventory = await findInventory(this.db, checkedSku(sku));
     if (!inventory) {
-      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'INVENTORY.UNKNOWN_SKU', message: `no stock, supply or ledger fact about sku ${sku} has been seen` });
+      throw new NotFoundException({ statusCode: 404, error: 'Not Found', code: 'INVENTORY.UNKNOWN_SKU', message: `no stock, supply, ledger or planning fact about sku ${sku} has been seen` });
     }
     return inventory;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
-import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
+import { cloudEvent, deadLetterTopic, deterministicId, REPLENISHMENT_SUGGESTED, TOPICS, validateMessage } from '@restock/contracts';
 import { DLQ_HEADER } from '@restock/messaging';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
@@ -214,6 +214,102 @@ describe('inventory service', () => {
       });
       expect(body).toMatchObject({ onHand: 9, allocated: 6, atp: 3, queueDepth: 3 });
     });
+  });
+
+  describe('replenishment planning', () => {
+    const DAY_MS = 86_400_000;
+
+    /** A line the saga decided, accepted `daysAgo` days before TIME. */
+    const decided = (s: string, lineId: string, daysAgo: number, allocatedQuantity: number, backorderedQuantity: number, rejectedQuantity = 0) =>
+      input('LineDecided', {
+        orderId: `O-${lineId}`,
+        lineId,
+        sku: s,
+        quantity: allocatedQuantity + backorderedQuantity + rejectedQuantity,
+        status: rejectedQuantity > 0 ? 'REJECTED' : backorderedQuantity > 0 ? 'PARTIALLY_ALLOCATED' : 'ALLOCATED',
+        allocatedQuantity,
+        backorderedQuantity,
+        rejectedQuantity,
+        rejectionReason: rejectedQuantity > 0 ? 'OUT_OF_STOCK' : null,
+        eta: backorderedQuantity > 0 ? '2026-12-06' : null,
+        etaConfidence: backorderedQuantity > 0 ? 'CONFIRMED' : null,
+        acceptedAt: new Date(Date.parse('2026-12-01T09:00:00Z') - daysAgo * DAY_MS).toISOString(),
+        deadline: backorderedQuantity > 0 ? '2026-12-31' : null,
+      });
+    const purchaseOrderLine = (s: string, purchaseOrderId: string, supplierId: string, quantity: number) =>
+      input('SupplyExpected', { purchaseOrderId, sku: s, supplierId, orderedQuantity: quantity, remainingQuantity: quantity, expectedAt: '2026-12-10T00:00:00Z' });
+
+    async function suggestions(forSku: string, count: number): Promise<Envelope[]> {
+      const of = (messages: readonly KafkaMessage[]) => messages.filter((m) => parseValue<Envelope>(m).data.sku === forSku);
+      const messages = of(await kafka.readUntil(TOPICS.replenishment, (all) => of(all).length >= count));
+      for (const message of messages) expect(validateMessage(TOPICS.replenishment, message.value)).toMatchObject({ ok: true });
+      expect(messages.map((m) => m.key?.toString())).toEqual(messages.map(() => forSku));
+      return messages.map((m) => parseValue<Envelope>(m));
+    }
+
+    async function inventoryWhen(s: string, holds: (view: InventoryView) => boolean): Promise<InventoryView> {
+      return eventually(async () => {
+        const found = await getJson(`/inventory/${s}`);
+        return found.status === 200 && holds(found.body) ? found.body : undefined;
+      });
+    }
+
+    it('suggests once when the position falls to the reorder point, and again only after it rose above it', async () => {
+      const s = sku();
+      await publish(TOPICS.warehouseEvents, s, [receipt(s, 'R-1', 100)]);
+      await inventoryWhen(s, (view) => view.onHand === 100);
+      await publish(TOPICS.supplyEvents, s, [purchaseOrderLine(s, 'PO-1', 'SUP-9', 5)]);
+      await inventoryWhen(s, (view) => view.pipeline.length === 1);
+      await publish(TOPICS.catalogEvents, s, [
+        input('ProductDefined', { sku: s, name: 'Red', backorderable: true, maxBackorderDays: 30, leadTimeDays: 9, onLimitExceeded: 'NOTIFY', definedAt: TIME }),
+      ]);
+      // A lead time without demand plans a reorder point of 0: nothing to suggest.
+      expect(await inventoryWhen(s, (view) => view.reorderPoint !== null)).toMatchObject({ reorderPoint: 0, safetyStock: 0 });
+
+      // 10 units every other day over the 28-day window: mean 5, standard deviation 5. With a lead
+      // time of 9 days, safety stock = ceil(1.65 × 5 × 3) = 25 and the reorder point 45 + 25 = 70.
+      // The line accepted today waits for 4 units; a line rejected in full is no demand.
+      const lines = Array.from({ length: 14 }, (_, index) => (index === 0 ? decided(s, 'L-0', 0, 6, 4) : decided(s, `L-${index}`, index * 2, 10, 0)));
+      await publish(TOPICS.fulfillmentEvents, s, [
+        ...lines,
+        decided(s, 'L-rejected', 1, 0, 0, 50),
+        input('SkuLedgerChanged', { sku: s, onHand: 100, allocated: 10, atp: 90, queueDepth: 1, oldestBackorderAcceptedAt: '2026-12-01T09:00:00Z', changedAt: TIME }),
+      ]);
+      const planned = await inventoryWhen(s, (view) => view.reorderPoint === 70 && view.allocated === 10);
+      expect(planned).toMatchObject({ onHand: 100, allocated: 10, queueDepth: 1, reorderPoint: 70, safetyStock: 25 });
+
+      // Position 100 + 5 − 10 − 4 = 91 is above 70; shipping 25 takes it to 66.
+      const shipped = shipment(s, 'S-1', 25);
+      await publish(TOPICS.warehouseEvents, s, [shipped]);
+      const [first] = await suggestions(s, 1);
+      expect(first).toEqual({
+        specversion: '1.0',
+        id: deterministicId(shipped.id, REPLENISHMENT_SUGGESTED, s),
+        source: 'restock/inventory',
+        type: REPLENISHMENT_SUGGESTED,
+        time: TIME,
+        datacontenttype: 'application/json',
+        causationid: shipped.id,
+        // Order up to 70 + 7 days × 5 = 105.
+        data: { sku: s, quantity: 39, reorderPoint: 70, safetyStock: 25, inventoryPosition: 66, supplierId: 'SUP-9' },
+      });
+
+      // The same input again, and a position that stays low, suggest nothing more.
+      await publish(TOPICS.warehouseEvents, s, [shipped, shipment(s, 'S-2', 1)]);
+      await inventoryWhen(s, (view) => view.onHand === 74);
+      // A purchase-order line lifts the position to 65 + 39 = 104 and re-arms; shipping 40 takes it to 64.
+      await publish(TOPICS.supplyEvents, s, [purchaseOrderLine(s, 'PO-2', 'SUP-7', 39)]);
+      await inventoryWhen(s, (view) => view.pipeline.length === 2);
+      const shippedAgain = shipment(s, 'S-3', 40);
+      await publish(TOPICS.warehouseEvents, s, [shippedAgain]);
+      const all = await suggestions(s, 2);
+      expect(all).toHaveLength(2);
+      expect(all[1]).toMatchObject({
+        id: deterministicId(shippedAgain.id, REPLENISHMENT_SUGGESTED, s),
+        causationid: shippedAgain.id,
+        data: { sku: s, quantity: 41, reorderPoint: 70, safetyStock: 25, inventoryPosition: 64, supplierId: 'SUP-7' },
+      });
+    }, 90_000);
   });
 
   describe('HTTP', () => {

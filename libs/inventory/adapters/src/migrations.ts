@@ -44,8 +44,56 @@ export class CreateStockReadModels1764000000200 implements MigrationInterface {
   }
 }
 
+/**
+ * Replenishment planning: what it reads of other services (lead time, discontinuation, the last
+ * supplier, accepted demand per day, the open order lines' units) and what it decided per SKU.
+ */
+export class CreateReplenishmentPlanning1764300000200 implements MigrationInterface {
+  name = 'CreateReplenishmentPlanning1764300000200';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE sku_planning (
+        sku text PRIMARY KEY,
+        lead_time_days integer,
+        discontinued boolean NOT NULL,
+        last_supplier_id text
+      )`);
+    // Accepted units per UTC day (days since the epoch); only recent days are kept.
+    await runner.query(`
+      CREATE TABLE sku_demand (
+        sku text NOT NULL,
+        day integer NOT NULL,
+        units bigint NOT NULL CHECK (units > 0),
+        PRIMARY KEY (sku, day)
+      )`);
+    // Lines with units still allocated or waiting; a closed line is deleted.
+    await runner.query(`
+      CREATE TABLE open_order_lines (
+        sku text NOT NULL,
+        order_id text NOT NULL,
+        line_id text NOT NULL,
+        allocated integer NOT NULL CHECK (allocated >= 0),
+        waiting integer NOT NULL CHECK (waiting >= 0),
+        PRIMARY KEY (sku, order_id, line_id)
+      )`);
+    await runner.query(`
+      CREATE TABLE replenishment (
+        sku text PRIMARY KEY,
+        status text NOT NULL,
+        reorder_point integer,
+        safety_stock integer
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    for (const table of ['replenishment', 'open_order_lines', 'sku_demand', 'sku_planning']) await runner.query(`DROP TABLE ${table}`);
+  }
+}
+
 export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [
   CreateEventStore1764000000000,
   CreateStockReadModels1764000000200,
   CreateOperatorTables1764100000000,
+  CreateReplenishmentPlanning1764300000200,
 ];

@@ -31,9 +31,10 @@ function random(seed: number): () => number {
 
 /**
  * Random warehouse facts (receipts, shipments, counts, some reported again under another id),
- * supply facts (lines expected, moved, cancelled and received, receipts without a purchase order)
- * and saga facts (ledger changes, and line facts inventory ignores) for a few SKUs. Every input is
- * one the service accepts, so all of them end up in processed_inputs.
+ * supply facts (lines expected, moved, cancelled and received, receipts without a purchase order),
+ * saga facts (ledger changes; lines decided, allocated, cancelled and shipped) and a product
+ * definition with a lead time for each of a few SKUs, so replenishment is planned and suggested.
+ * Every input is one the service accepts, so all of them end up in processed_inputs.
  */
 function workload(seed: number, skus: readonly string[], count: number, label: string): Published[] {
   const next = random(seed);
@@ -42,8 +43,14 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
   const inputs: Published[] = [];
   const warehouseFacts: Published[] = [];
   const purchaseOrders = new Map<string, string[]>(skus.map((sku) => [sku, []]));
+  const decidedLines = new Map<string, string[]>(skus.map((sku) => [sku, []]));
   let minute = 0;
   const at = (days = 0) => new Date(Date.UTC(2026, 11, 1, 8) + minute * 60_000 + days * 86_400_000).toISOString();
+  // Every SKU gets a lead time first, so its replenishment is planned.
+  for (const sku of skus) {
+    const definedAt = at();
+    inputs.push({ topic: TOPICS.catalogEvents, key: sku, value: input('ProductDefined', definedAt, { sku, name: sku, backorderable: true, maxBackorderDays: 30, leadTimeDays: 1 + Math.floor(next() * 20), onLimitExceeded: 'NOTIFY', definedAt }) });
+  }
   for (let index = 0; index < count; index += 1) {
     minute += 1 + Math.floor(next() * 30);
     const sku = pick(skus)!;
@@ -90,7 +97,7 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
         pipelineReduction: named ? Math.floor(next() * (received + 1)) : 0,
         unplanned: !named,
       });
-    } else if (roll < 0.92) {
+    } else if (roll < 0.8) {
       const onHand = Math.floor(next() * 40) - 5;
       const allocated = Math.floor(next() * 10);
       const waiting = Math.floor(next() * 4);
@@ -103,8 +110,35 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
         oldestBackorderAcceptedAt: waiting > 0 ? at(-1) : null,
         changedAt: at(next() < 0.2 ? -1 : 0),
       });
+    } else if (roll < 0.9) {
+      const allocatedQuantity = Math.floor(next() * 6);
+      const backorderedQuantity = Math.floor(next() * 6);
+      const rejectedQuantity = allocatedQuantity + backorderedQuantity === 0 ? 1 : 0;
+      decidedLines.get(sku)!.push(`O-${id}`);
+      add(TOPICS.fulfillmentEvents, 'LineDecided', {
+        orderId: `O-${id}`,
+        lineId: '1',
+        sku,
+        quantity: allocatedQuantity + backorderedQuantity + rejectedQuantity,
+        status: rejectedQuantity > 0 ? 'REJECTED' : backorderedQuantity === 0 ? 'ALLOCATED' : allocatedQuantity === 0 ? 'BACKORDERED' : 'PARTIALLY_ALLOCATED',
+        allocatedQuantity,
+        backorderedQuantity,
+        rejectedQuantity,
+        rejectionReason: rejectedQuantity > 0 ? 'OUT_OF_STOCK' : null,
+        eta: backorderedQuantity > 0 ? at(10).slice(0, 10) : null,
+        etaConfidence: backorderedQuantity > 0 ? 'ESTIMATED' : null,
+        acceptedAt: at(-Math.floor(next() * 40)),
+        deadline: backorderedQuantity > 0 ? at(30).slice(0, 10) : null,
+      });
+    } else if (roll < 0.95 && decidedLines.get(sku)!.length > 0) {
+      const orderId = pick(decidedLines.get(sku)!)!;
+      add(TOPICS.fulfillmentEvents, 'LineAllocated', { orderId, lineId: '1', sku, quantity: 1, allocatedQuantity: quantity(6), remainingQuantity: Math.floor(next() * 4) });
+    } else if (roll < 0.97 && decidedLines.get(sku)!.length > 0) {
+      const orderId = pick(decidedLines.get(sku)!)!;
+      add(TOPICS.fulfillmentEvents, 'LineCancelled', { orderId, lineId: '1', sku, quantity: quantity(4), releasedQuantity: Math.floor(next() * 3), reason: 'CUSTOMER' });
     } else {
-      add(TOPICS.fulfillmentEvents, 'LineShipped', { orderId: `O-${id}`, lineId: '1', sku, shipmentId: `S-${id}`, quantity: quantity(3) });
+      const orderId = pick(decidedLines.get(sku)!) ?? `O-${id}`;
+      add(TOPICS.fulfillmentEvents, 'LineShipped', { orderId, lineId: '1', sku, shipmentId: `S-${id}`, quantity: quantity(3) });
     }
   }
   return inputs;
@@ -157,7 +191,7 @@ describe('inventory operators', () => {
     return results.flatMap((result) => result.tables.map((table) => ({ table: table.table, equal: table.equal, rows: table.live.rows })));
   }
 
-  it('rebuilds warehouse_stock, stock_facts, supply_pipeline and sku_ledger with the live checksums, while a random workload flows', async () => {
+  it('rebuilds every read model, replenishment planning included, with the live checksums, while a random workload flows', async () => {
     const seed = Date.now();
     const skus = Array.from({ length: WORKLOAD_SKUS }, (_, index) => `INV-${index}-${randomUUID().slice(0, 6)}`);
     const inputs = workload(seed, skus, WORKLOAD_INPUTS, 'a');
@@ -166,7 +200,7 @@ describe('inventory operators', () => {
     await allProcessed(firstPart.length);
 
     const [during] = await Promise.all([replayAll(), publish(inputs.slice(firstPart.length))]);
-    const everyTable = ['warehouse_stock', 'stock_facts', 'supply_pipeline', 'sku_ledger'];
+    const everyTable = ['warehouse_stock', 'stock_facts', 'supply_pipeline', 'sku_ledger', 'sku_planning', 'sku_demand', 'open_order_lines', 'replenishment'];
     expect({ seed, tables: tablesOf(during) }).toEqual({ seed, tables: everyTable.map((table) => ({ table, equal: true, rows: expect.any(Number) })) });
     for (const table of tablesOf(during)) expect({ seed, table: table.table, filled: table.rows > 0 }).toEqual({ seed, table: table.table, filled: true });
 

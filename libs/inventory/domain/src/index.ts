@@ -1,2 +1,4 @@
 export * from './stock-on-hand/stock-on-hand';
 export * from './replenishment/replenishment';
+export * from './replenishment/replenishment-review';
+export * from './order-line-demand/order-line-demand';

@@ -4,6 +4,11 @@
  */
 
 export const DEMAND_WINDOW_DAYS = 28;
+/**
+ * Days of demand kept behind the latest day with demand: twice the window, so a review whose
+ * event time lags the latest demand still finds its whole window.
+ */
+export const DEMAND_HISTORY_DAYS = DEMAND_WINDOW_DAYS * 2;
 /** z for a 95% cycle service level. */
 export const SERVICE_LEVEL_Z = 1.65;
 /** How many days of demand an order covers beyond the reorder point (an order-up-to policy). */
@@ -63,7 +68,7 @@ export function planReplenishment(demand: DailyDemand, leadTimeDays: number | nu
 /** Adds accepted units to the day they were accepted and forgets days older than the window. */
 export function recordDemand(demand: ReadonlyMap<number, number>, acceptedAt: string, units: number): Map<number, number> {
   const day = epochDay(acceptedAt);
-  const next = new Map([...demand].filter(([known]) => known > day - DEMAND_WINDOW_DAYS * 2));
+  const next = new Map([...demand].filter(([known]) => known > day - DEMAND_HISTORY_DAYS));
   next.set(day, (next.get(day) ?? 0) + units);
   return next;
 }
