@@ -126,8 +126,12 @@ async function injectFaults({ rng, plan, fleet, infra, startedAt, tally }) {
   for (const fault of plan) {
     await sleep(Math.max(0, startedAt + fault.at - Date.now()));
     if (fault.kind === 'kill') {
-      const member = rng.pick(fleet.running().filter((candidate) => !candidate.starting));
-      if (!member) continue;
+      // Every planned kill happens: when every process is still starting, wait for one to be up.
+      let member = rng.pick(fleet.running().filter((candidate) => !candidate.starting));
+      while (!member) {
+        await sleep(250);
+        member = rng.pick(fleet.running().filter((candidate) => !candidate.starting));
+      }
       log(`chaos: kill -9 ${member.label}`);
       tally.kills += 1;
       pending.push(fleet.killAndRestart(member, rng.int(...KILL_RESTART_DELAY_MS)));
