@@ -13,15 +13,28 @@ const KILL_AFTER_MS = 30_000;
 const START_RETRY_MS = 2_000;
 const START_DEADLINE_MS = 300_000;
 
-function freePort() {
-  return new Promise((resolvePromise, reject) => {
+// Service ports come from below Linux's ephemeral range (32768–60999): a port handed out by the OS
+// is also used as the local end of outgoing connections, and a killed service restarting on it
+// found it taken (EADDRINUSE) for minutes in a full run.
+const PORT_RANGE = [21_000, 30_000];
+const taken = new Set();
+
+function portIsFree(port) {
+  return new Promise((resolvePromise) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePromise(port));
-    });
+    server.once('error', () => resolvePromise(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolvePromise(true)));
   });
+}
+
+async function freePort() {
+  for (;;) {
+    const port = PORT_RANGE[0] + Math.floor(Math.random() * (PORT_RANGE[1] - PORT_RANGE[0]));
+    if (!taken.has(port) && (await portIsFree(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
 }
 
 export class Fleet {
