@@ -43,9 +43,6 @@ export async function startService(config: ServiceConfig, definition: ServiceDef
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(contractValidationPipe());
   app.enableShutdownHooks();
-  // HTTP first: a taken port fails the start before the consumer joins its group (a crash after
-  // joining leaves a stale member for a session timeout), and health answers while Kafka is awaited.
-  await app.listen(config.port, config.host);
   if (definition.consumer) {
     const metrics = app.get(Metrics);
     const logger = app.get(Logger);
@@ -67,6 +64,9 @@ export async function startService(config: ServiceConfig, definition: ServiceDef
     const stopWatching = watchConsumerLag(metrics.consumerLag, app.get<Kafka>(KAFKA), app.get(TopicNamer), definition.consumer.groupId);
     app.get(ShutdownTasks).add(stopWatching);
   }
+  // HTTP last: a service answers ready only once its consumer has joined its group. (Binding first
+  // was tried: supervisors then saw it ready mid-join, and a SIGTERM there took 18 s.)
+  await app.listen(config.port, config.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
