@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
+import { seededRandom } from '@restock/testing';
 
 export const HOT_SKU_SHARE = 0.2;
 export const HOT_LINE_SHARE = 0.8;
@@ -31,16 +32,7 @@ export interface Workload {
 }
 
 /** A small deterministic generator (mulberry32), so every run publishes the same workload. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const random = seededRandom;
 
 export function skusFor(lines: number, runId: string): string[] {
   const count = Math.max(5, Math.min(1_000, Math.round(lines / LINES_PER_SKU)));

@@ -1,3 +1,4 @@
 export * from './given-when-then';
 export * from './infrastructure';
 export * from './late-proxy';
+export * from './workloads';

@@ -3,7 +3,7 @@ import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, readStream, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, OPERATOR_AUDIT_STREAM, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, parseValue, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { Clock } from './clock';
 import { DeadlineTicker } from './deadline-ticker';
 import { fulfillmentOperations } from './fulfillment-operations';
@@ -22,23 +22,11 @@ function input(type: string, time: string, data: Record<string, unknown>) {
   return cloudEvent({ id: randomUUID(), source: 'test', type, time, data });
 }
 
-/** A small seeded generator, so a failing random workload can be run again from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 type Published = { topic: string; key: string; value: ReturnType<typeof input> };
 
 /** Random demand and supply for a few SKUs: lines placed and cancelled, purchase orders placed, moved and received. */
 function workload(seed: number, skus: readonly string[], count: number): Published[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(next() * items.length)];
   const inputs: Published[] = [];
   const orders = new Map<string, string[]>(skus.map((sku) => [sku, []]));
@@ -103,10 +91,8 @@ describe('fulfillment operators', () => {
     return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
-  async function publish(inputs: readonly Published[]): Promise<void> {
-    for (const topic of new Set(inputs.map((entry) => entry.topic))) {
-      await kafka.publish(topic, inputs.filter((entry) => entry.topic === topic).map(({ key, value }) => ({ key, value })));
-    }
+  function publish(inputs: readonly Published[]): Promise<void> {
+    return publishByTopic(kafka, inputs);
   }
 
   async function processedCount(): Promise<number> {

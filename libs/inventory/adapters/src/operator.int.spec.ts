@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { INVENTORY_OPERATIONS } from './inventory-operations';
 import { inventoryService } from './inventory.module';
 
@@ -17,18 +17,6 @@ function input(type: string, time: string, data: Record<string, unknown>, id: st
   return cloudEvent({ id, source: 'test', type, time, data });
 }
 
-/** A small seeded generator, so a failing random workload can be run again from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Random warehouse facts (receipts, shipments, counts, some reported again under another id),
  * supply facts (lines expected, moved, cancelled and received, receipts without a purchase order),
@@ -37,7 +25,7 @@ function random(seed: number): () => number {
  * Every input is one the service accepts, so all of them end up in processed_inputs.
  */
 function workload(seed: number, skus: readonly string[], count: number, label: string): Published[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(next() * items.length)];
   const quantity = (max: number) => 1 + Math.floor(next() * max);
   const inputs: Published[] = [];
@@ -169,10 +157,8 @@ describe('inventory operators', () => {
     return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
-  async function publish(inputs: readonly Published[]): Promise<void> {
-    for (const topic of new Set(inputs.map((entry) => entry.topic))) {
-      await kafka.publish(topic, inputs.filter((entry) => entry.topic === topic).map(({ key, value }) => ({ key, value })));
-    }
+  function publish(inputs: readonly Published[]): Promise<void> {
+    return publishByTopic(kafka, inputs);
   }
 
   async function processedCount(): Promise<number> {

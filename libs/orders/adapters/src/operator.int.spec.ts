@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { ordersService } from './orders.module';
 import { ordersOperations } from './orders-operations';
 
@@ -28,18 +28,6 @@ function input(type: string, time: string, data: Record<string, unknown>) {
   return cloudEvent({ id: randomUUID(), source: 'test', type, time, data });
 }
 
-/** A small seeded generator, so a failing random workload can be run again from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Random orders and the saga's facts about their lines. Facts cross topics with the orders they are
  * about, so the workload comes in three parts, each published once the one before is processed:
@@ -47,7 +35,7 @@ function random(seed: number): () => number {
  * cancellations and orders placed again under another id. Every input is one the service accepts.
  */
 function workload(seed: number, prefix: string) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const quantity = (max: number) => 1 + Math.floor(next() * max);
   let minute = 0;
@@ -155,10 +143,8 @@ describe('orders operators', () => {
     await eventually(async () => ((await processedCount()) >= before + inputs.length ? true : undefined), 60_000);
   }
 
-  async function publish(inputs: readonly Published[]): Promise<void> {
-    for (const topic of new Set(inputs.map((entry) => entry.topic))) {
-      await kafka.publish(topic, inputs.filter((entry) => entry.topic === topic).map(({ key, value }) => ({ key, value })));
-    }
+  function publish(inputs: readonly Published[]): Promise<void> {
+    return publishByTopic(kafka, inputs);
   }
 
   function tablesOf(results: readonly ProjectionReplayResult[]) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { supplierReceiptsService } from './supplier-receipts.module';
 import { SUPPLIER_RECEIPTS_OPERATIONS } from './supply-operations';
 
@@ -17,18 +17,6 @@ function input(type: string, time: string, data: Record<string, unknown>) {
   return cloudEvent({ id: randomUUID(), source: 'test', type, time, data });
 }
 
-/** A small seeded generator, so a failing random workload can be run again from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Random purchasing and warehouse inputs for a few SKUs: lines placed (some placed again under
  * another id), moved (some to the date they have), cancelled, and goods received against them or
@@ -36,7 +24,7 @@ function random(seed: number): () => number {
  * processed_inputs; a receipt may overtake its line's placement (another topic), and is then unplanned.
  */
 function workload(seed: number, skus: readonly string[], count: number, label: string): Published[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(next() * items.length)];
   const quantity = (max: number) => 1 + Math.floor(next() * max);
   const inputs: Published[] = [];
@@ -114,10 +102,8 @@ describe('supplier-receipts operators', () => {
     return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
-  async function publish(inputs: readonly Published[]): Promise<void> {
-    for (const topic of new Set(inputs.map((entry) => entry.topic))) {
-      await kafka.publish(topic, inputs.filter((entry) => entry.topic === topic).map(({ key, value }) => ({ key, value })));
-    }
+  function publish(inputs: readonly Published[]): Promise<void> {
+    return publishByTopic(kafka, inputs);
   }
 
   async function allProcessed(count: number): Promise<void> {
