@@ -1,4 +1,5 @@
-import type { TestKafka } from './infrastructure';
+import type { Queryable } from '@restock/event-store';
+import { eventually, TestKafka } from './infrastructure';
 
 /** A small seeded generator (mulberry32), so a random workload can be run again from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -23,4 +24,19 @@ export async function publishByTopic(kafka: TestKafka, inputs: readonly Publishe
   for (const topic of new Set(inputs.map((entry) => entry.topic))) {
     await kafka.publish(topic, inputs.filter((entry) => entry.topic === topic).map(({ key, value }) => ({ key, value })));
   }
+}
+
+/** How many inputs the named consumer has recorded as processed (each with its effects). */
+export async function processedInputCount(db: Queryable, consumer: string): Promise<number> {
+  return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM processed_inputs WHERE consumer = $1', [consumer])).rows[0]!.n);
+}
+
+/** Waits until the named consumer has processed at least `count` inputs. */
+export async function untilProcessed(db: Queryable, consumer: string, count: number, timeoutMs = 60_000): Promise<void> {
+  await eventually(async () => ((await processedInputCount(db, consumer)) >= count ? true : undefined), timeoutMs);
+}
+
+/** An authenticated POST to an operator endpoint. */
+export function postAsOperator(baseUrl: string, token: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }

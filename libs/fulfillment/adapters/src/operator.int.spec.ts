@@ -3,7 +3,7 @@ import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, readStream, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, OPERATOR_AUDIT_STREAM, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, parseValue, postAsOperator, processedInputCount, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
 import { Clock } from './clock';
 import { DeadlineTicker } from './deadline-ticker';
 import { fulfillmentOperations } from './fulfillment-operations';
@@ -88,7 +88,7 @@ describe('fulfillment operators', () => {
   });
 
   function operator(path: string, body: unknown) {
-    return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return postAsOperator(service.url, TOKEN, path, body);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
@@ -96,7 +96,7 @@ describe('fulfillment operators', () => {
   }
 
   async function processedCount(): Promise<number> {
-    return Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM processed_inputs WHERE consumer = 'fulfillment'")).rows[0]!.n);
+    return processedInputCount(db, 'fulfillment');
   }
 
   async function defineProduct(sku: string, policy: Record<string, unknown>) {
@@ -120,21 +120,21 @@ describe('fulfillment operators', () => {
     const inputs = workload(seed, skus, WORKLOAD_INPUTS);
     const firstHalf = inputs.slice(0, Math.floor(inputs.length * 0.6));
     await publish(firstHalf);
-    await eventually(async () => ((await processedCount()) >= before + firstHalf.length ? true : undefined), 60_000);
+    await untilProcessed(db, 'fulfillment', before + firstHalf.length);
 
     const [projection] = fulfillmentOperations().projections;
     const [during] = await Promise.all([replayProjection(db, projection!), publish(inputs.slice(firstHalf.length))]);
     expect({ seed, tables: during.tables }).toEqual({ seed, tables: [expect.objectContaining({ table: 'sku_ledger', equal: true })] });
     expect(during.tables[0]!.live.rows).toBeGreaterThanOrEqual(WORKLOAD_SKUS);
 
-    await eventually(async () => ((await processedCount()) >= before + inputs.length ? true : undefined), 60_000);
+    await untilProcessed(db, 'fulfillment', before + inputs.length);
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { outcome: string; results: { tables: { equal: boolean; live: { rows: number } }[] }[] };
     expect({ seed, outcome: body.outcome, equal: body.results[0]!.tables[0]!.equal }).toEqual({ seed, outcome: 'SWAPPED', equal: true });
     // The swapped-in table is the live one now: the saga keeps writing it and a replay agrees with it.
     await publish(workload(seed + 1, skus, 40));
-    await eventually(async () => ((await processedCount()) >= before + inputs.length + 30 ? true : undefined), 60_000);
+    await untilProcessed(db, 'fulfillment', before + inputs.length + 30);
     const after = await replayProjection(db, fulfillmentOperations().projections[0]!);
     expect({ seed, equal: after.equal }).toEqual({ seed, equal: true });
   }, 180_000);

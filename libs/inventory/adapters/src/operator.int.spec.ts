@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, postAsOperator, processedInputCount, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
 import { INVENTORY_OPERATIONS } from './inventory-operations';
 import { inventoryService } from './inventory.module';
 
@@ -154,7 +154,7 @@ describe('inventory operators', () => {
   });
 
   function operator(path: string, body: unknown) {
-    return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return postAsOperator(service.url, TOKEN, path, body);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
@@ -162,11 +162,11 @@ describe('inventory operators', () => {
   }
 
   async function processedCount(): Promise<number> {
-    return Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM processed_inputs WHERE consumer = 'inventory'")).rows[0]!.n);
+    return processedInputCount(db, 'inventory');
   }
 
   async function allProcessed(count: number): Promise<void> {
-    await eventually(async () => ((await processedCount()) >= count ? true : undefined), 60_000);
+    await untilProcessed(db, 'inventory', count);
   }
 
   function replayAll(): Promise<ProjectionReplayResult[]> {

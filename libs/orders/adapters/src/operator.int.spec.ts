@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, postAsOperator, processedInputCount, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
 import { ordersService } from './orders.module';
 import { ordersOperations } from './orders-operations';
 
@@ -129,18 +129,18 @@ describe('orders operators', () => {
   });
 
   function operator(path: string, body: unknown) {
-    return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return postAsOperator(service.url, TOKEN, path, body);
   }
 
   async function processedCount(): Promise<number> {
-    return Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM processed_inputs WHERE consumer = 'orders'")).rows[0]!.n);
+    return processedInputCount(db, 'orders');
   }
 
   /** Publishes the inputs and waits until the service has processed as many more inputs. */
   async function publishAndWait(inputs: readonly Published[]): Promise<void> {
     const before = await processedCount();
     await publish(inputs);
-    await eventually(async () => ((await processedCount()) >= before + inputs.length ? true : undefined), 60_000);
+    await untilProcessed(db, 'orders', before + inputs.length);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
@@ -160,7 +160,7 @@ describe('orders operators', () => {
     const [during] = await Promise.all([replayProjection(db, ordersOperations().projections[0]!), publish(later)]);
     expect({ seed, tables: tablesOf([during]) }).toEqual({ seed, tables: ORDERS_TABLES.map((table) => ({ table, equal: true, rows: expect.any(Number) })) });
     for (const table of tablesOf([during])) expect({ seed, table: table.table, filled: table.rows > 0 }).toEqual({ seed, table: table.table, filled: true });
-    await eventually(async () => ((await processedCount()) >= before + later.length ? true : undefined), 60_000);
+    await untilProcessed(db, 'orders', before + later.length);
 
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);

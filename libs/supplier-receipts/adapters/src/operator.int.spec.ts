@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, publishByTopic, seededRandom, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, postAsOperator, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
 import { supplierReceiptsService } from './supplier-receipts.module';
 import { SUPPLIER_RECEIPTS_OPERATIONS } from './supply-operations';
 
@@ -99,7 +99,7 @@ describe('supplier-receipts operators', () => {
   });
 
   function operator(path: string, body: unknown) {
-    return fetch(`${service.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return postAsOperator(service.url, TOKEN, path, body);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
@@ -107,8 +107,7 @@ describe('supplier-receipts operators', () => {
   }
 
   async function allProcessed(count: number): Promise<void> {
-    const processed = async () => Number((await db.query<{ n: string }>("SELECT count(*) AS n FROM processed_inputs WHERE consumer = 'supplier-receipts'")).rows[0]!.n);
-    await eventually(async () => ((await processed()) >= count ? true : undefined), 60_000);
+    await untilProcessed(db, 'supplier-receipts', count);
   }
 
   function tablesOf(results: readonly ProjectionReplayResult[]) {
