@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { createTestDatabase, eventually, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { ConcurrencyError } from './errors';
 import { appendToStreams, NewEvent, readAllVisible, readStream, START } from './event-store';
@@ -84,7 +84,11 @@ describe('writes larger than one statement', () => {
   it('enqueues lazily produced messages in their order, by position, across statements', async () => {
     const topic = `t-${randomUUID()}`;
     await db.transaction((tx) => enqueue(tx, messages(ROWS_IN_THREE_STATEMENTS, topic)));
-    const stored = (await readOutbox(db, START, 100_000)).filter((message) => message.topic === topic);
+    // Commit-order reads wait for the cluster-wide xmin horizon, which another test's open transaction can hold back a moment.
+    const stored = await eventually(async () => {
+      const read = (await readOutbox(db, START, 100_000)).filter((message) => message.topic === topic);
+      return read.length >= ROWS_IN_THREE_STATEMENTS ? read : undefined;
+    }, 30_000);
     expect(stored).toEqual([...messages(ROWS_IN_THREE_STATEMENTS, topic)].map((message) => expect.objectContaining({ ...message, headers: {} })));
     const positions = stored.map((message) => BigInt(message.position));
     expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
