@@ -178,6 +178,9 @@ export class OutboxRelay {
 
   private async publishWhileLeader(): Promise<void> {
     let checkpoint = await withinTimeout(this.loadCheckpoint(), 'loading the checkpoint');
+    // A predecessor can stop between its Kafka commit and recording it here (its pool closed on
+    // SIGTERM); the rows it published would then stay in the outbox, behind the checkpoint, for good.
+    if (checkpoint !== ZERO) await recordPublished(this.options.db, this.options.relayName, checkpoint);
     let heldBackPolls = 0;
     while (this.running) {
       this.notified = false;
