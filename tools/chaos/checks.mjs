@@ -305,7 +305,7 @@ async function checkDuplicateEffects(pool, workload, findings) {
   for (const schema of ['orders', 'inventory', 'supplier_receipts', 'fulfillment']) {
     const result = await pool.query(
       `SELECT metadata->>'causationId' AS input, type, count(*)::int AS copies FROM ${schema}.events
-       WHERE metadata->>'causationId' = ANY($1::text[]) GROUP BY 1, 2, data HAVING count(*) > 1`,
+       WHERE metadata->>'causationId' = ANY($1::text[]) GROUP BY 1, 2, data::text HAVING count(*) > 1`,
       [ids],
     );
     for (const row of result.rows) findings.add('dup_effect', `${schema}: input ${row.input} caused ${row.type} ${row.copies} times`);

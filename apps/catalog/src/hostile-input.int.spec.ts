@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { CreateEventStore1764000000000, runMigrations, runtimeRoleOf } from '@restock/event-store';
+import { EVENT_STORE_MIGRATIONS, runMigrations, runtimeRoleOf } from '@restock/event-store';
 import { catalogService } from '@restock/catalog-adapters';
 import { createTestDatabase, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
@@ -15,7 +15,7 @@ describe('hostile input and least privilege', () => {
     const config = loadServiceConfig('catalog', process.env, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0, httpBodyBytesMax: 64 * 1024 });
     service = await startService(config, catalogService(config));
     // Another service's schema in the same database, to prove the catalog role cannot reach it.
-    await runMigrations(testDb.url, 'fulfillment', [CreateEventStore1764000000000]);
+    await runMigrations(testDb.url, 'fulfillment', [...EVENT_STORE_MIGRATIONS]);
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { readAllCommitted, readAllVisible, START } from './event-store';
-import { CreateEventStore1764000000000, runMigrations } from './migrations';
+import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
 import { readOutbox } from './outbox';
 
 // Transaction ids are numbers; they were once sorted as text, which put 10 before 9, so a reader
@@ -14,7 +14,7 @@ describe('reading in commit order across transaction ids of different lengths', 
 
   beforeAll(async () => {
     database = await createTestDatabase('commit_order');
-    await runMigrations(database.url, 'store', [CreateEventStore1764000000000]);
+    await runMigrations(database.url, 'store', [...EVENT_STORE_MIGRATIONS]);
     db = new Database(database.url, 'store');
     for (const [index, id] of [...IDS_ACROSS_A_POWER_OF_TEN].reverse().entries()) {
       await db.query(`INSERT INTO events (transaction_id, stream_id, version, event_id, type, data) VALUES ($1::xid8, $2, 1, $2, 'Happened', '{}')`, [id, `s-${index}`]);

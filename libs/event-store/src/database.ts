@@ -7,7 +7,7 @@ export interface Queryable {
 
 export interface TransactionOptions {
   /**
-   * Keys to serialize on before the transaction writes anything. Writers of one stream take its key
+   * Keys to serialize on before the transaction writes anything, among writers of the same schema. Writers of one stream take its key
    * first, so a later writer gets its transaction id only after the earlier one committed: the
    * outbox relay orders by transaction id, and this keeps that order equal to stream order.
    */
@@ -64,9 +64,11 @@ export class Database implements Queryable {
     try {
       await client.query('BEGIN');
       if (options.lockKeys && options.lockKeys.length > 0) {
+        // Keys are taken in the schema's name: services sharing a database lock the same SKU or
+        // order id for their own writes only, and must not queue behind one another.
         await client.query(
-          'SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest($1::text[]) key ORDER BY 1) keys',
-          [options.lockKeys],
+          `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended($2 || '/' || key, 0) AS k FROM unnest($1::text[]) key ORDER BY 1) keys`,
+          [options.lockKeys, this.schema],
         );
       }
       const result = await work(client);

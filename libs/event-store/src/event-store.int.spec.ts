@@ -3,7 +3,7 @@ import { createTestDatabase, eventually, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { ConcurrencyError } from './errors';
 import { appendToStreams, readAllCommitted, readStream, START } from './event-store';
-import { CreateEventStore1764000000000, runMigrations } from './migrations';
+import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
 
 function events(count: number, label: string) {
   return Array.from({ length: count }, (_, index) => ({ id: randomUUID(), type: 'Happened', data: { label, index } }));
@@ -15,7 +15,7 @@ describe('event store on PostgreSQL', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase('event_store');
-    await runMigrations(testDb.url, 'store', [CreateEventStore1764000000000]);
+    await runMigrations(testDb.url, 'store', [...EVENT_STORE_MIGRATIONS]);
     db = new Database(testDb.url, 'store', 20);
   });
 
@@ -43,6 +43,40 @@ describe('event store on PostgreSQL', () => {
       // Each version pair came from a single writer: the losers' events are nowhere.
       for (const pair of [stored.slice(0, 2), stored.slice(2, 4), stored.slice(4, 6)]) {
         expect(new Set(pair.map((event) => (event.data as { label: string }).label)).size).toBe(1);
+      }
+    });
+  });
+
+  describe('when two writers lock the same key', () => {
+    /** Holds `key` in a transaction of `holder` until the returned release is called. */
+    async function holding(holder: Database, key: string): Promise<() => void> {
+      let release!: () => void;
+      let locked!: () => void;
+      const taken = new Promise<void>((resolve) => (locked = resolve));
+      void holder.transaction(() => {
+        locked();
+        return new Promise<void>((resolve) => (release = resolve));
+      }, { lockKeys: [key] });
+      await taken;
+      return release;
+    }
+
+    it('makes the second wait in the same schema and not in another one', async () => {
+      const key = `SKU-${randomUUID()}`;
+      const sameSchema = new Database(testDb.url, 'store', 2);
+      const otherSchema = new Database(testDb.url, 'other_service', 2);
+      try {
+        const release = await holding(db, key);
+        let sameDone = false;
+        const same = sameSchema.transaction(async () => undefined, { lockKeys: [key] }).then(() => (sameDone = true));
+        await otherSchema.transaction(async () => undefined, { lockKeys: [key] });
+        expect(sameDone).toBe(false);
+        release();
+        await same;
+        expect(sameDone).toBe(true);
+      } finally {
+        await sameSchema.close();
+        await otherSchema.close();
       }
     });
   });

@@ -125,7 +125,7 @@ async function insertEvents(tx: Queryable, rows: readonly EventRowToInsert[]): P
   await tx.query(
     `INSERT INTO events (stream_id, version, event_id, type, data, metadata)
      SELECT "streamId", version, id, type, data, metadata
-     FROM json_to_recordset($1::json) AS r("streamId" text, version integer, id text, type text, data jsonb, metadata jsonb)`,
+     FROM json_to_recordset($1::json) AS r("streamId" text, version integer, id text, type text, data json, metadata json)`,
     [JSON.stringify(document)],
   );
 }

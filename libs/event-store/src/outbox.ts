@@ -24,14 +24,18 @@ async function insertMessages(tx: Queryable, messages: readonly OutboxMessage[])
   const document = messages.map(({ topic, key, value, headers }) => ({ topic, key, value, headers: headers ?? {} }));
   await tx.query(
     `INSERT INTO outbox (topic, message_key, value, headers)
-     SELECT topic, key, value, headers FROM json_to_recordset($1::json) AS r(topic text, key text, value jsonb, headers jsonb)`,
+     SELECT topic, key, value, headers FROM json_to_recordset($1::json) AS r(topic text, key text, value json, headers json)`,
     [JSON.stringify(document)],
   );
 }
 
-export interface PendingOutboxMessage extends OutboxMessage {
+/** An outbox row as the relay reads it: the value is the stored JSON text, sent as it is. */
+export interface PendingOutboxMessage {
   readonly transactionId: string;
   readonly position: string;
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -42,10 +46,11 @@ export async function readOutbox(q: Queryable, after: { transactionId: string; p
     position: string;
     topic: string;
     message_key: string | null;
-    value: unknown;
+    value: string;
     headers: Record<string, string>;
   }>(
-    `SELECT transaction_id::text, position, topic, message_key, value, headers
+    // The value as text: json keeps what enqueue wrote, so nothing is parsed here or serialized again.
+    `SELECT transaction_id::text, position, topic, message_key, value::text AS value, headers
      FROM outbox
      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { PoolClient } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
-import { CreateEventStore1764000000000, Database, runMigrations } from '@restock/event-store';
+import { Database, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, lateProxy, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { BatchConsumer, ConsumedInput, ConsumerFaults, SimulatedCrash } from './batch-consumer';
 import { DLQ_HEADER } from './dead-letters';
@@ -33,9 +33,10 @@ describe('batch consumer', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('consumer');
     kafka = testKafka('consumer');
-    await runMigrations(testDb.url, 'consumer', [CreateEventStore1764000000000]);
+    await runMigrations(testDb.url, 'consumer', [...EVENT_STORE_MIGRATIONS]);
     db = new Database(testDb.url, 'consumer');
     await db.query('CREATE TABLE effects (input_id text NOT NULL)');
+    await db.query('CREATE TABLE settled (seq bigserial, input_id text NOT NULL, sku text NOT NULL, partition integer NOT NULL, tx xid8 NOT NULL DEFAULT pg_current_xact_id())');
   });
 
   afterAll(async () => {
@@ -161,6 +162,84 @@ describe('batch consumer', () => {
       const mine = letters.filter((letter) => letter.key?.toString() === sku);
       expect(mine.map((letter) => letter.headers?.[DLQ_HEADER.code]?.toString())).toEqual(['TOO_LARGE']);
       expect(mine[0]!.value?.length).toBeGreaterThan(20_000);
+    } finally {
+      await subject.stop();
+    }
+  }, 60_000);
+
+  /** Records which transaction handled each input, from which partition, in handling order; fails on the inputs in `poison`. */
+  function settling(groupId: string, poison: ReadonlySet<string> = new Set()) {
+    return new BatchConsumer({
+      kafka: kafka.kafka,
+      namer: kafka.namer,
+      db,
+      groupId,
+      consumerName: groupId,
+      topics: [TOPIC],
+      retriesMax: 0,
+      handlerFor: () => async (inputs, tx) => {
+        if (inputs.some((input) => poison.has(input.event.id))) throw new Error('this input breaks its handler');
+        await tx.query('INSERT INTO settled (input_id, sku, partition) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])', [
+          inputs.map((input) => input.event.id),
+          inputs.map((input) => input.message.key!.toString()),
+          inputs.map((input) => input.partition),
+        ]);
+      },
+    });
+  }
+
+  function sameSkuRuns(skus: readonly string[], perSku: number) {
+    return skus.flatMap((sku) => Array.from({ length: perSku }, (_, index) => ({ sku, event: goodsReceived(sku, index + 1) })));
+  }
+
+  it('settles the chunks of several partitions in one transaction, each partition in its order', async () => {
+    const skus = Array.from({ length: 12 }, () => `SKU-${randomUUID()}`);
+    const published = sameSkuRuns(skus, 5);
+    await kafka.publish(TOPIC, published.map(({ sku, event }) => ({ key: sku, value: event })));
+    const subject = settling(`shared-${randomUUID()}`);
+    await subject.start();
+    try {
+      const ids = published.map(({ event }) => event.id);
+      const rows = await eventually(async () => {
+        const result = await db.query<{ input_id: string; sku: string; partition: number; tx: string }>(
+          'SELECT input_id, sku, partition, tx::text FROM settled WHERE input_id = ANY($1) ORDER BY seq',
+          [ids],
+        );
+        return result.rows.length >= ids.length ? result.rows : undefined;
+      }, 30_000);
+      expect(rows).toHaveLength(ids.length);
+      for (const sku of skus) {
+        expect(rows.filter((row) => row.sku === sku).map((row) => row.input_id)).toEqual(published.filter((entry) => entry.sku === sku).map(({ event }) => event.id));
+      }
+      const partitions = new Set(rows.map((row) => row.partition));
+      const partitionsPerTransaction = new Map<string, Set<number>>();
+      for (const row of rows) partitionsPerTransaction.set(row.tx, (partitionsPerTransaction.get(row.tx) ?? new Set()).add(row.partition));
+      expect(partitions.size).toBeGreaterThan(1);
+      expect(Math.max(...[...partitionsPerTransaction.values()].map((set) => set.size))).toBeGreaterThan(1);
+      expect(partitionsPerTransaction.size).toBeLessThan(partitions.size);
+    } finally {
+      await subject.stop();
+    }
+  }, 60_000);
+
+  it('dead-letters the one input that breaks a shared transaction and settles the other partitions once', async () => {
+    const skus = Array.from({ length: 6 }, () => `SKU-${randomUUID()}`);
+    const published = sameSkuRuns(skus, 3);
+    const breaking = published[4]!.event;
+    await kafka.publish(TOPIC, published.map(({ sku, event }) => ({ key: sku, value: event })));
+    const subject = settling(`shared-poison-${randomUUID()}`, new Set([breaking.id]));
+    await subject.start();
+    try {
+      const others = published.map(({ event }) => event.id).filter((id) => id !== breaking.id);
+      const settledIds = await eventually(async () => {
+        const result = await db.query<{ input_id: string }>('SELECT input_id FROM settled WHERE input_id = ANY($1)', [others]);
+        return result.rows.length >= others.length ? result.rows.map((row) => row.input_id) : undefined;
+      }, 30_000);
+      expect([...settledIds].sort()).toEqual([...others].sort());
+      const letters = await kafka.readUntil(deadLetterTopic(TOPIC), (read) => read.some((m) => m.key?.toString() === published[4]!.sku));
+      const mine = letters.filter((letter) => skus.includes(letter.key?.toString() ?? ''));
+      expect(mine.map((letter) => JSON.parse(letter.value!.toString()).id)).toEqual([breaking.id]);
+      expect(mine[0]!.headers?.[DLQ_HEADER.code]?.toString()).toBe('PROCESSING_FAILED');
     } finally {
       await subject.stop();
     }

@@ -15,7 +15,14 @@ export const REBALANCE_TIMEOUT_MS = 60_000;
 export const HEARTBEAT_INTERVAL_MS = 3_000;
 export const MAX_BYTES_PER_PARTITION = 1_048_576;
 export const MAX_WAIT_MS = 100;
-export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+/**
+ * Every assigned partition's batch is handed over at once, so the chunks of one fetch can share a
+ * transaction (see settle); kafkajs starts that many workers. More partitions than this are still
+ * consumed, this many at a time.
+ */
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 64;
+/** The most inputs one database transaction takes from the chunks of a topic's partitions. */
+export const INPUTS_PER_TRANSACTION_MAX = 2_000;
 export const START_RETRY_MS_MIN = 500;
 export const START_RETRY_MS_MAX = 10_000;
 
@@ -57,6 +64,25 @@ export interface ConsumerMetrics {
   processed?(topic: string, count: number, durationMs: number): void;
   deadLettered?(topic: string, code: string): void;
   duplicate?(topic: string, count: number): void;
+}
+
+/** A partition's validated chunk, waiting to be handled in a transaction shared with other partitions' chunks. */
+interface PendingChunk {
+  readonly physicalTopic: string;
+  readonly partition: number;
+  readonly valid: readonly ConsumedInput[];
+  readonly letters: readonly DeadLetter[];
+  /** The offset to commit once the chunk is settled: the one after its last message. */
+  readonly nextOffset: string;
+  readonly heartbeat: () => Promise<void>;
+  readonly isRunning: () => boolean;
+  readonly settled: { resolve(): void; reject(error: unknown): void };
+}
+
+/** The chunks of one logical topic waiting for a transaction, and whether one is being handled. */
+interface TopicQueue {
+  readonly pending: PendingChunk[];
+  settling: boolean;
 }
 
 export interface BatchConsumerOptions {
@@ -104,6 +130,7 @@ export class BatchConsumer {
   private readonly retriesMax: number;
   /** Batches being handled; kafkajs leaves the group without waiting for concurrent ones. */
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly queues = new Map<string, TopicQueue>();
   private stopping = false;
 
   constructor(private readonly options: BatchConsumerOptions) {
@@ -211,17 +238,71 @@ export class BatchConsumer {
         if (result.ok) valid.push({ event: result.event, topic, partition: batch.partition, message });
         else letters.push({ topic, partition: batch.partition, message, reason: result.reason });
       }
-      if (valid.length > 0) {
-        const fresh = await this.handleWithRetry(valid, letters, heartbeat, isRunning);
-        await this.options.faults?.afterCommitBeforeOffsets?.(fresh);
-      }
-      await sendDeadLetters(this.producer!, this.options.namer, this.options.consumerName, letters, new Date());
-      for (const letter of letters) this.options.metrics?.deadLettered?.(topic, letter.reason.code);
       const last = chunk[chunk.length - 1]!;
+      await new Promise<void>((resolve, reject) =>
+        this.settle(topic, {
+          physicalTopic: batch.topic,
+          partition: batch.partition,
+          valid,
+          letters,
+          nextOffset: String(BigInt(last.offset) + 1n),
+          heartbeat,
+          isRunning,
+          settled: { resolve, reject },
+        }),
+      );
       resolveOffset(last.offset);
-      await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
       await heartbeat();
     }
+  }
+
+  /**
+   * Queues a partition's chunk for its topic. A fetch hands over every partition's batch at once,
+   * so the chunks that arrive while the topic's previous transaction runs, or in the same turn of
+   * the event loop, are settled together: one transaction, one dead-letter send and one offset
+   * commit for all of them. Per-partition order holds (a partition's next chunk waits for this
+   * one), and a topic's transactions run one at a time, so they do not wait on each other's locks.
+   */
+  private settle(topic: string, chunk: PendingChunk): void {
+    let queue = this.queues.get(topic);
+    if (queue === undefined) {
+      queue = { pending: [], settling: false };
+      this.queues.set(topic, queue);
+    }
+    queue.pending.push(chunk);
+    if (!queue.settling) {
+      queue.settling = true;
+      setImmediate(() => void this.settlePending(queue));
+    }
+  }
+
+  private async settlePending(queue: TopicQueue): Promise<void> {
+    try {
+      while (queue.pending.length > 0) {
+        const taken = takeChunks(queue.pending, INPUTS_PER_TRANSACTION_MAX);
+        try {
+          await this.settleTogether(taken);
+          for (const chunk of taken) chunk.settled.resolve();
+        } catch (error) {
+          for (const chunk of taken) chunk.settled.reject(error);
+        }
+      }
+    } finally {
+      queue.settling = false;
+    }
+  }
+
+  private async settleTogether(chunks: readonly PendingChunk[]): Promise<void> {
+    const first = chunks[0]!;
+    const valid = chunks.flatMap((chunk) => chunk.valid);
+    const letters = chunks.flatMap((chunk) => chunk.letters);
+    if (valid.length > 0) {
+      const fresh = await this.handleWithRetry(valid, letters, first.heartbeat, first.isRunning);
+      await this.options.faults?.afterCommitBeforeOffsets?.(fresh);
+    }
+    await sendDeadLetters(this.producer!, this.options.namer, this.options.consumerName, letters, new Date());
+    for (const letter of letters) this.options.metrics?.deadLettered?.(letter.topic, letter.reason.code);
+    await this.consumer!.commitOffsets(chunks.map((chunk) => ({ topic: chunk.physicalTopic, partition: chunk.partition, offset: chunk.nextOffset })));
   }
 
   private async handleWithRetry(
@@ -312,4 +393,15 @@ export class BatchConsumer {
     this.options.metrics?.processed?.(inputs[0]!.topic, fresh.length, performance.now() - started);
     return { fresh, rejected: letters };
   }
+}
+
+/** Takes chunks from the front, in order, while their inputs fit in `inputsMax`; always at least one. */
+function takeChunks(pending: PendingChunk[], inputsMax: number): PendingChunk[] {
+  let inputs = 0;
+  let count = 0;
+  while (count < pending.length && (count === 0 || inputs + pending[count]!.valid.length <= inputsMax)) {
+    inputs += pending[count]!.valid.length;
+    count += 1;
+  }
+  return pending.splice(0, count);
 }

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { appendToStreams, CreateEventStore1764000000000, Database, enqueue, runMigrations } from '@restock/event-store';
+import { appendToStreams, Database, enqueue, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { OutboxRelay, RELAY_BATCH_BYTES_MAX } from './outbox-relay';
 
@@ -63,7 +63,7 @@ describe('outbox relay', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('relay');
     kafka = testKafka('relay');
-    await runMigrations(testDb.url, 'relay', [CreateEventStore1764000000000]);
+    await runMigrations(testDb.url, 'relay', [...EVENT_STORE_MIGRATIONS]);
     await kafka.createTopics([TOPIC]);
     db = new Database(testDb.url, 'relay', 12);
   });

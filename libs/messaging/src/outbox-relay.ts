@@ -280,7 +280,7 @@ interface SerializedMessage {
 }
 
 function serialized(message: PendingOutboxMessage, namer: TopicNamer): SerializedMessage {
-  const value = JSON.stringify(message.value);
+  const { value } = message;
   return {
     message,
     topic: namer.physical(message.topic),

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CreateEventStore1764000000000 } from '@restock/event-store';
+import { EVENT_STORE_MIGRATIONS } from '@restock/event-store';
 import { createTestDatabase, lateProxy, LateProxy, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { RunningService, startService } from './bootstrap';
 import { loadServiceConfig } from './config';
@@ -31,7 +31,7 @@ describe('service start', () => {
     @Module({ imports: [PlatformModule.forRoot(config)] })
     class BareModule {}
     const startedAt = Date.now();
-    service = await startService(config, { module: BareModule, migrations: [CreateEventStore1764000000000] });
+    service = await startService(config, { module: BareModule, migrations: [...EVENT_STORE_MIGRATIONS] });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_500);
     const ready = await fetch(`${service.url}/health/ready`);
     expect(ready.status).toBe(200);
@@ -43,6 +43,6 @@ describe('service start', () => {
     const config = loadServiceConfig('catalog', { ...process.env, RESTOCK_OPERATOR_TOKEN: '' }, { databaseUrl: url.toString(), topicPrefix: kafka.topicPrefix, port: 0 });
     @Module({ imports: [PlatformModule.forRoot(config)] })
     class BareModule {}
-    await expect(startService(config, { module: BareModule, migrations: [CreateEventStore1764000000000] })).rejects.toThrow(/does not exist/);
+    await expect(startService(config, { module: BareModule, migrations: [...EVENT_STORE_MIGRATIONS] })).rejects.toThrow(/does not exist/);
   }, 30_000);
 });

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { Controller, DynamicModule, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
-import { ConcurrencyError, CreateEventStore1764000000000 } from '@restock/event-store';
+import { ConcurrencyError, EVENT_STORE_MIGRATIONS } from '@restock/event-store';
 import { ConsumedInput, KafkaBatchContext } from '@restock/messaging';
 import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { RunningService, startService } from './bootstrap';
@@ -42,7 +42,7 @@ describe('errors thrown by a Kafka handler', () => {
     db = await createTestDatabase('transport_errors');
     kafka = testKafka('transport-errors');
     const config = loadServiceConfig('inventory', process.env, { databaseUrl: db.url, topicPrefix: kafka.topicPrefix, port: 0, logLevel: 'fatal' });
-    service = await startService(config, { module: ConflictModule.forRoot(config), migrations: [CreateEventStore1764000000000], consumer: { groupId: 'restock.conflicts' } });
+    service = await startService(config, { module: ConflictModule.forRoot(config), migrations: [...EVENT_STORE_MIGRATIONS], consumer: { groupId: 'restock.conflicts' } });
     await asOwner((client) => client.query('CREATE TABLE inventory.effects (input_id text); GRANT SELECT, INSERT ON inventory.effects TO restock_inventory'));
   });
 

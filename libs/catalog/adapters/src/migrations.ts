@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
+import { CreateOperatorTables1764100000000, EVENT_STORE_MIGRATIONS, MigrationClass } from '@restock/event-store';
 
 export class CreateProductsReadModel1764000000100 implements MigrationInterface {
   name = 'CreateProductsReadModel1764000000100';
@@ -26,7 +26,7 @@ export class CreateProductsReadModel1764000000100 implements MigrationInterface 
 }
 
 export const CATALOG_MIGRATIONS: readonly MigrationClass[] = [
-  CreateEventStore1764000000000,
+  ...EVENT_STORE_MIGRATIONS,
   CreateProductsReadModel1764000000100,
   CreateOperatorTables1764100000000,
 ];

@@ -74,7 +74,7 @@ export async function projectProductEvents(tx: Queryable, events: readonly { eve
   if (changed.size === 0) return;
   await tx.query(
     `INSERT INTO ${assertIdentifier(table)} (sku, name, backorderable, max_backorder_days, lead_time_days, on_limit_exceeded, status, defined_at, discontinued_at, version)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(sku text, name text, backorderable boolean, max_backorder_days integer, lead_time_days integer,
+     SELECT * FROM json_to_recordset($1::json) AS r(sku text, name text, backorderable boolean, max_backorder_days integer, lead_time_days integer,
        on_limit_exceeded text, status text, defined_at timestamptz, discontinued_at timestamptz, version integer)
      ON CONFLICT (sku) DO UPDATE SET name = EXCLUDED.name, backorderable = EXCLUDED.backorderable,
        max_backorder_days = EXCLUDED.max_backorder_days, lead_time_days = EXCLUDED.lead_time_days,

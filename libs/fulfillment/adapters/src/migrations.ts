@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
+import { CreateOperatorTables1764100000000, EVENT_STORE_MIGRATIONS, MigrationClass } from '@restock/event-store';
 
 export class CreateSkuSnapshots1764000000200 implements MigrationInterface {
   name = 'CreateSkuSnapshots1764000000200';
@@ -51,7 +51,7 @@ export class SnapshotsAsJson1764200000000 implements MigrationInterface {
 }
 
 export const FULFILLMENT_MIGRATIONS: readonly MigrationClass[] = [
-  CreateEventStore1764000000000,
+  ...EVENT_STORE_MIGRATIONS,
   CreateSkuSnapshots1764000000200,
   CreateOperatorTables1764100000000,
   SnapshotsAsJson1764200000000,

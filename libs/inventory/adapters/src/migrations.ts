@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
+import { CreateOperatorTables1764100000000, EVENT_STORE_MIGRATIONS, MigrationClass } from '@restock/event-store';
 
 export class CreateStockReadModels1764000000200 implements MigrationInterface {
   name = 'CreateStockReadModels1764000000200';
@@ -92,7 +92,7 @@ export class CreateReplenishmentPlanning1764300000200 implements MigrationInterf
 }
 
 export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [
-  CreateEventStore1764000000000,
+  ...EVENT_STORE_MIGRATIONS,
   CreateStockReadModels1764000000200,
   CreateOperatorTables1764100000000,
   CreateReplenishmentPlanning1764300000200,

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
+import { CreateOperatorTables1764100000000, EVENT_STORE_MIGRATIONS, MigrationClass } from '@restock/event-store';
 
 export class CreateOrdersReadModel1764000000300 implements MigrationInterface {
   name = 'CreateOrdersReadModel1764000000300';
@@ -45,7 +45,7 @@ export class CreateOrdersReadModel1764000000300 implements MigrationInterface {
 }
 
 export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [
-  CreateEventStore1764000000000,
+  ...EVENT_STORE_MIGRATIONS,
   CreateOrdersReadModel1764000000300,
   CreateOperatorTables1764100000000,
 ];

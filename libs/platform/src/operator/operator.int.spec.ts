@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { appendToStreams, CreateEventStore1764000000000, CreateOperatorTables1764100000000, Database, Projection, readStream, tableChecksumSql, createTablesLike } from '@restock/event-store';
+import { appendToStreams, CreateOperatorTables1764100000000, createTablesLike, Database, EVENT_STORE_MIGRATIONS, Projection, readStream, tableChecksumSql } from '@restock/event-store';
 import { createTestDatabase, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { loadServiceConfig, ServiceConfig } from '../config';
 import { RunningService, startService } from '../bootstrap';
@@ -41,7 +41,7 @@ const NOTES: Projection = {
 function toyService(config: ServiceConfig) {
   @Module({ imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, { service: 'catalog', projections: [NOTES], consumedTopics: ['toy.inputs.v1'] })] })
   class ToyModule {}
-  return { module: ToyModule, migrations: [CreateEventStore1764000000000, CreateNotes1764000000999, CreateOperatorTables1764100000000] };
+  return { module: ToyModule, migrations: [...EVENT_STORE_MIGRATIONS, CreateNotes1764000000999, CreateOperatorTables1764100000000] };
 }
 
 describe('operator endpoints', () => {

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CreateEventStore1764000000000, CreateOperatorTables1764100000000, MigrationClass } from '@restock/event-store';
+import { CreateOperatorTables1764100000000, EVENT_STORE_MIGRATIONS, MigrationClass } from '@restock/event-store';
 
 // Timestamps are kept as the text that arrived, so a line rebuilt from these rows decides exactly
 // as one rebuilt from its events (the decider compares them as instants).
@@ -56,7 +56,7 @@ export class CreatePurchaseOrderLines1764000000400 implements MigrationInterface
 }
 
 export const SUPPLIER_RECEIPTS_MIGRATIONS: readonly MigrationClass[] = [
-  CreateEventStore1764000000000,
+  ...EVENT_STORE_MIGRATIONS,
   CreatePurchaseOrderLines1764000000400,
   CreateOperatorTables1764100000000,
 ];

@@ -79,7 +79,7 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
   if (orders.length === 0) return;
   await tx.query(
     `INSERT INTO ${assertIdentifier(`orders${suffix}`)} (order_id, customer_id, placed_at, status, version)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, customer_id text, placed_at text, status text, version integer)
+     SELECT * FROM json_to_recordset($1::json) AS r(order_id text, customer_id text, placed_at text, status text, version integer)
      ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version`,
     [JSON.stringify(orders)],
   );
@@ -88,7 +88,7 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
   if (updates.length > 0) {
     await tx.query(
       `INSERT INTO ${assertIdentifier(`order_updates${suffix}`)} (order_id, sequence, update)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, sequence integer, update jsonb)
+       SELECT * FROM json_to_recordset($1::json) AS r(order_id text, sequence integer, update jsonb)
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(updates)],
     );
@@ -100,7 +100,7 @@ async function upsertLines(tx: Queryable, lines: readonly ReturnType<typeof line
   await tx.query(
     `INSERT INTO ${assertIdentifier(`order_lines${suffix}`)} (order_id, line_id, position, sku, quantity, allocated_quantity, backordered_quantity,
        rejected_quantity, shipped_quantity, cancelled_quantity, eta, eta_confidence)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(order_id text, line_id text, position integer, sku text, quantity integer,
+     SELECT * FROM json_to_recordset($1::json) AS r(order_id text, line_id text, position integer, sku text, quantity integer,
        allocated_quantity integer, backordered_quantity integer, rejected_quantity integer, shipped_quantity integer,
        cancelled_quantity integer, eta text, eta_confidence text)
      ON CONFLICT (order_id, line_id) DO UPDATE SET allocated_quantity = EXCLUDED.allocated_quantity,
