@@ -39,16 +39,30 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
     this.relay.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.relay.stop();
+  private stopped: Promise<void> | null = null;
+
+  /** Stops the relay once; every caller waits for the same stop. */
+  onApplicationShutdown(): Promise<void> {
+    this.stopped ??= this.relay.stop();
+    return this.stopped;
   }
 }
 
+/**
+ * Closes the pool last. Nest calls a module's shutdown hooks all at once, and the relay records
+ * what it published, and shutdown tasks may query, while they stop: a pool closed beside them left
+ * published rows in the outbox (docs/reliability.md, failure 10).
+ */
 @Injectable()
-class DatabaseCloser implements OnApplicationShutdown {
-  constructor(private readonly db: Database) {}
+export class DatabaseCloser implements OnApplicationShutdown {
+  constructor(
+    private readonly db: Database,
+    private readonly relay: OutboxRelayRunner,
+    private readonly tasks: ShutdownTasks,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.relay.onApplicationShutdown(), this.tasks.onApplicationShutdown()]);
     await this.db.close();
   }
 }

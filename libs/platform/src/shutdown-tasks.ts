@@ -9,7 +9,11 @@ export class ShutdownTasks implements OnApplicationShutdown {
     this.tasks.push(task);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.tasks.map((task) => task()));
+  private finished: Promise<void> | null = null;
+
+  /** Runs the tasks once; every caller waits for the same run. */
+  onApplicationShutdown(): Promise<void> {
+    this.finished ??= Promise.all(this.tasks.map((task) => task())).then(() => undefined);
+    return this.finished;
   }
 }
