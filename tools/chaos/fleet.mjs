@@ -118,6 +118,9 @@ export class Fleet {
   async killAndRestart(member, restartAfterMs) {
     const handle = member.handle;
     if (!handle || handle.exitCode !== undefined || member.starting) return;
+    // Starting from the kill on: a second kill picked before this exit is seen, or a crash
+    // restart, must not start a second process for the member (the first would keep its port).
+    member.starting = true;
     member.expectExit = true;
     process.kill(handle.child.pid, 'SIGKILL');
     await handle.exited;
@@ -139,6 +142,7 @@ export class Fleet {
   }
 
   async restart(member) {
+    if (member.starting || member.handle?.exitCode === undefined) return;
     this.restarts += 1;
     await this.startUntilReady(member);
   }
