@@ -323,7 +323,18 @@ async function loadDatabase(pool) {
     eventsBySku.get(sku).push(row);
   }
   const ledgers = new Map((await pool.query('SELECT sku, version, on_hand, allocated, queue_depth, backordered_quantity FROM fulfillment.sku_ledger')).rows.map((row) => [row.sku, row]));
-  const snapshots = new Map((await pool.query('SELECT sku, version, snapshot FROM fulfillment.sku_snapshots')).rows.map((row) => [row.sku, row]));
+  // A snapshot's lines are stored in parts beside its head (sku_snapshot_lines); this puts the document together.
+  const snapshots = new Map(
+    (
+      await pool.query(
+        `SELECT s.sku, s.version, (s.snapshot::jsonb || jsonb_build_object('lines', COALESCE((
+           SELECT jsonb_agg(line ORDER BY p.part, l.position)
+           FROM fulfillment.sku_snapshot_lines p, jsonb_array_elements(p.lines::jsonb) WITH ORDINALITY AS l(line, position)
+           WHERE p.sku = s.sku), '[]'::jsonb)))::json AS snapshot
+         FROM fulfillment.sku_snapshots s`,
+      )
+    ).rows.map((row) => [row.sku, row]),
+  );
   const orderRows = await pool.query(`SELECT stream_id, type, data FROM orders.events WHERE stream_id LIKE 'order-%' ORDER BY stream_id, version`);
   const orderEvents = new Map();
   for (const row of orderRows.rows) {

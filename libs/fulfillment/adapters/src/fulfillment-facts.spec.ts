@@ -1,12 +1,26 @@
 import { TOPICS, validateMessage } from '@restock/contracts';
 import type { FulfillmentEvent } from '@restock/fulfillment-domain';
-import { CausedEvent, factsOf, ledgerFact } from './fulfillment-facts';
+import type { OutboxMessage } from '@restock/event-store';
+import { CausedEvent, DecidedInput, etaNettingOf, factsIn, ledgerFact } from './fulfillment-facts';
 
 const at = '2026-12-01T10:00:00.000Z';
 const line = { orderId: 'O-1', lineId: 'L-1' };
 
-function caused(event: FulfillmentEvent, index = 0): CausedEvent {
-  return { eventId: `event-${index}`, sku: 'SKU-1', event, inputId: 'input-1', time: at };
+function input(events: FulfillmentEvent[], inputId = 'input-1', sku = 'SKU-1'): DecidedInput {
+  return { sku, inputId, time: at, events };
+}
+
+/** The facts of a batch of decided inputs, as the saga writes them (event ids stand in for stored ones). */
+function factsOf(inputs: DecidedInput[]): OutboxMessage[] {
+  const caused: CausedEvent[] = [];
+  for (const decided of inputs) {
+    for (const event of decided.events) caused.push({ eventId: `event-${caused.length}`, sku: decided.sku, event, inputId: decided.inputId, time: at, position: caused.length });
+  }
+  return [...factsIn(caused, etaNettingOf(inputs))];
+}
+
+function dataOf(messages: OutboxMessage[]): unknown[] {
+  return messages.map((message) => (message.value as { data: unknown }).data);
 }
 
 const samples: FulfillmentEvent[] = [
@@ -36,7 +50,7 @@ const samples: FulfillmentEvent[] = [
 
 describe('fulfillment facts', () => {
   it.each(samples.map((event) => [event.type, event] as const))('publishes %s as a fact that obeys its contract', (_type, event) => {
-    const [message] = factsOf([caused(event)]);
+    const [message] = factsOf([input([event])]);
     expect(message).toBeDefined();
     const checked = validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(message!.value));
     expect(checked).toMatchObject({ ok: true });
@@ -48,16 +62,41 @@ describe('fulfillment facts', () => {
     expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(message.value))).toMatchObject({ ok: true });
   });
 
-  it('publishes only the net ETA change of a line within a batch', () => {
-    const change = (previousEta: string, eta: string): FulfillmentEvent => ({
+  describe('ETA changes within a batch', () => {
+    const change = (previousEta: string, eta: string, orderId = line.orderId): FulfillmentEvent => ({
       type: 'LineEtaChanged',
-      data: { ...line, previousEta, previousEtaConfidence: 'CONFIRMED', eta, etaConfidence: 'CONFIRMED', cause: 'SUPPLY_RESCHEDULED', changedAt: at },
+      data: { orderId, lineId: line.lineId, previousEta, previousEtaConfidence: 'CONFIRMED', eta, etaConfidence: 'CONFIRMED', cause: 'SUPPLY_RESCHEDULED', changedAt: at },
     });
-    const there = factsOf([caused(change('2026-12-05', '2026-12-08'), 0), caused(change('2026-12-08', '2026-12-09'), 1)]);
-    expect(there.map((message) => (message.value as { data: unknown }).data)).toEqual([
-      expect.objectContaining({ previousEta: '2026-12-05', eta: '2026-12-09' }),
-    ]);
-    const andBack = factsOf([caused(change('2026-12-05', '2026-12-08'), 0), caused(change('2026-12-08', '2026-12-05'), 1)]);
-    expect(andBack).toEqual([]);
+
+    it('publishes only the net change of a line that several inputs re-dated, where its last change is', () => {
+      const there = factsOf([
+        input([change('2026-12-05', '2026-12-08')], 'input-1'),
+        input([change('2026-12-05', '2026-12-07', 'O-2')], 'input-2'),
+        input([change('2026-12-08', '2026-12-09')], 'input-3'),
+      ]);
+      expect(dataOf(there)).toEqual([
+        expect.objectContaining({ orderId: 'O-2', previousEta: '2026-12-05', eta: '2026-12-07' }),
+        expect.objectContaining({ orderId: line.orderId, previousEta: '2026-12-05', eta: '2026-12-09' }),
+      ]);
+      const andBack = factsOf([input([change('2026-12-05', '2026-12-08')], 'input-1'), input([change('2026-12-08', '2026-12-05')], 'input-2')]);
+      expect(andBack).toEqual([]);
+    });
+
+    it('nets the changes of one line per SKU, not across SKUs', () => {
+      const facts = factsOf([
+        input([change('2026-12-05', '2026-12-08')], 'input-1', 'SKU-1'),
+        input([change('2026-12-05', '2026-12-06')], 'input-2', 'SKU-2'),
+        input([change('2026-12-08', '2026-12-09')], 'input-3', 'SKU-1'),
+      ]);
+      expect(facts.map((message) => [message.key, (message.value as { data: { previousEta: string; eta: string } }).data.eta])).toEqual([
+        ['SKU-2', '2026-12-06'],
+        ['SKU-1', '2026-12-09'],
+      ]);
+    });
+
+    it('publishes every line a single input re-dated, and no change that is none', () => {
+      const facts = factsOf([input([change('2026-12-05', '2026-12-08'), change('2026-12-05', '2026-12-08', 'O-2'), change('2026-12-05', '2026-12-05', 'O-3')])]);
+      expect(dataOf(facts)).toEqual([expect.objectContaining({ orderId: line.orderId }), expect.objectContaining({ orderId: 'O-2' })]);
+    });
   });
 });

@@ -16,7 +16,15 @@ import type { FulfillmentEvent, LineEtaChanged, StockLedger } from '@restock/ful
 
 export const SOURCE = 'restock/fulfillment';
 
-/** A domain event with the input that caused it. */
+/** What one input decided for one SKU; a batch keeps these in input order until they are stored. */
+export interface DecidedInput {
+  readonly sku: string;
+  readonly inputId: string;
+  readonly time: string;
+  readonly events: readonly FulfillmentEvent[];
+}
+
+/** A domain event with the input that caused it and its place in the batch. */
 export interface CausedEvent {
   /** The id the domain event is stored under; the public fact's id derives from it. */
   readonly eventId: string;
@@ -24,6 +32,8 @@ export interface CausedEvent {
   readonly event: FulfillmentEvent;
   readonly inputId: string;
   readonly time: string;
+  /** Its index among the events of the batch, counted in input order. */
+  readonly position: number;
 }
 
 function dayOf(instant: string | null): string | null {
@@ -110,58 +120,71 @@ function toFact(caused: CausedEvent): OutboxMessage | null {
   }
 }
 
-function lineOf(event: LineEtaChanged): string {
-  return `${event.data.orderId}\u001f${event.data.lineId}`;
+function etaChangeKey(sku: string, event: LineEtaChanged): string {
+  return `${sku}\u001f${event.data.orderId}\u001f${event.data.lineId}`;
 }
 
 /**
  * Within one batch only the net ETA change of a line is published: its first previous ETA and its
- * last ETA, at the place of its last change, and nothing when the two are equal.
+ * last ETA, at the place of its last change, and nothing when the two are equal. A decision already
+ * emits at most one ETA change per line, so only lines that several inputs of the batch re-dated
+ * need the lookup: `firstChange` holds their first change and `lastPosition` where their last is.
+ * A reschedule re-dating 100,000 lines in a batch of its own builds no map of them.
  */
-export function netEtaChanges(events: readonly CausedEvent[]): CausedEvent[] {
-  const first = new Map<string, LineEtaChanged>();
-  const lastIndex = new Map<string, number>();
-  events.forEach((caused, index) => {
-    if (caused.event.type !== 'LineEtaChanged') return;
-    const key = `${caused.sku}\u001f${lineOf(caused.event)}`;
-    if (!first.has(key)) first.set(key, caused.event);
-    lastIndex.set(key, index);
-  });
-  // A loop rather than flatMap: a reschedule has an entry per waiting line, and flatMap would
-  // allocate an array for each.
-  const net: CausedEvent[] = [];
-  events.forEach((caused, index) => {
-    if (caused.event.type !== 'LineEtaChanged') {
-      net.push(caused);
-      return;
+export interface EtaNetting {
+  readonly firstChange: ReadonlyMap<string, LineEtaChanged>;
+  readonly lastPosition: ReadonlyMap<string, number>;
+}
+
+export function etaNettingOf(inputs: readonly DecidedInput[]): EtaNetting {
+  const redatingInputs = new Map<string, number>();
+  for (const input of inputs) {
+    if (input.events.some((event) => event.type === 'LineEtaChanged')) redatingInputs.set(input.sku, (redatingInputs.get(input.sku) ?? 0) + 1);
+  }
+  const firstChange = new Map<string, LineEtaChanged>();
+  const lastPosition = new Map<string, number>();
+  let position = 0;
+  for (const input of inputs) {
+    if ((redatingInputs.get(input.sku) ?? 0) > 1) {
+      input.events.forEach((event, index) => {
+        if (event.type !== 'LineEtaChanged') return;
+        const key = etaChangeKey(input.sku, event);
+        if (!firstChange.has(key)) firstChange.set(key, event);
+        lastPosition.set(key, position + index);
+      });
     }
-    const key = `${caused.sku}\u001f${lineOf(caused.event)}`;
-    if (lastIndex.get(key) !== index) return;
-    const start = first.get(key)!;
+    position += input.events.length;
+  }
+  return { firstChange, lastPosition };
+}
+
+/** The change a line's fact reports: null where a later change of the batch reports it, or where it nets to nothing. */
+function netEtaChange(caused: CausedEvent, change: LineEtaChanged, netting: EtaNetting): LineEtaChanged | null {
+  let net = change;
+  if (netting.firstChange.size > 0) {
+    const key = etaChangeKey(caused.sku, change);
+    const first = netting.firstChange.get(key);
+    if (first !== undefined && netting.lastPosition.get(key) !== caused.position) return null;
     // A line changed once in the batch (every line of a reschedule) keeps its event, uncopied.
-    const merged: LineEtaChanged =
-      start === caused.event
-        ? caused.event
-        : { type: 'LineEtaChanged', data: { ...caused.event.data, previousEta: start.data.previousEta, previousEtaConfidence: start.data.previousEtaConfidence } };
-    const unchanged = merged.data.previousEta === merged.data.eta && merged.data.previousEtaConfidence === merged.data.etaConfidence;
-    if (!unchanged) net.push(merged === caused.event ? caused : { ...caused, event: merged });
-  });
-  return net;
+    if (first !== undefined && first !== change) {
+      net = { type: 'LineEtaChanged', data: { ...change.data, previousEta: first.data.previousEta, previousEtaConfidence: first.data.previousEtaConfidence } };
+    }
+  }
+  const unchanged = net.data.previousEta === net.data.eta && net.data.previousEtaConfidence === net.data.etaConfidence;
+  return unchanged ? null : net;
 }
 
 /**
- * The public facts of a batch's events, built one at a time as they are taken: a batch that
- * re-dates 100,000 lines never holds 100,000 CloudEvents, only the outbox statement being written.
+ * The public facts of a batch's events, in their order, built one at a time as they are taken: a
+ * batch that re-dates 100,000 lines never holds 100,000 CloudEvents, only the ones being written.
  */
-export function* factsIn(events: readonly CausedEvent[]): Generator<OutboxMessage> {
-  for (const caused of netEtaChanges(events)) {
-    const message = toFact(caused);
+export function* factsIn(events: Iterable<CausedEvent>, netting: EtaNetting): Generator<OutboxMessage> {
+  for (const caused of events) {
+    const { event } = caused;
+    const net = event.type === 'LineEtaChanged' ? netEtaChange(caused, event, netting) : event;
+    const message = net === null ? null : toFact(net === event ? caused : { ...caused, event: net });
     if (message) yield message;
   }
-}
-
-export function factsOf(events: readonly CausedEvent[]): OutboxMessage[] {
-  return [...factsIn(events)];
 }
 
 export function ledgerFact(sku: string, ledger: StockLedger, oldestBackorderAcceptedAt: string | null, inputId: string, time: string): OutboxMessage {

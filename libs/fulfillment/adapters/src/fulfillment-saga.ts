@@ -1,21 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { deterministicId } from '@restock/contracts';
-import { appendToStreams, enqueue, NewEvent, OutboxMessage, Queryable } from '@restock/event-store';
-import { decide, evolve, ledger, Rejection, snapshot } from '@restock/fulfillment-domain';
-import { CausedEvent, factsIn, ledgerFact } from './fulfillment-facts';
+import { enqueue, OutboxMessage, Queryable } from '@restock/event-store';
+import { decide, evolve, ledger, Rejection } from '@restock/fulfillment-domain';
+import { DecidedInput, ledgerFact } from './fulfillment-facts';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { SkuCommand } from './saga-inputs';
 import { oldestWaitingSince, upsertSkuLedgers } from './sku-ledger';
-import { LoadedSku, SNAPSHOT_EVERY_EVENTS, SkuStates, streamIdOf } from './sku-states';
-
-/** Snapshots per INSERT: three parameters each, far below PostgreSQL's 65,535 per statement. */
-const SNAPSHOTS_PER_STATEMENT = 1_000;
-
-/** The batch's facts, built as the outbox takes them, then the SKUs' ledger messages. */
-function* outboxMessagesOf(caused: readonly CausedEvent[], ledgers: readonly OutboxMessage[]): Generator<OutboxMessage> {
-  yield* factsIn(caused);
-  yield* ledgers;
-}
+import { storeSnapshots } from './sku-snapshots';
+import { LoadedSku, SNAPSHOT_EVERY_EVENTS, SkuStates } from './sku-states';
+import { storeDecisions, storedEventId } from './stored-decisions';
 
 /** A command the SKU's decider refused; nothing of it was stored. */
 export interface SkuRejection {
@@ -26,14 +18,15 @@ export interface SkuRejection {
 
 interface SkuWork {
   readonly loaded: LoadedSku;
-  readonly events: NewEvent[];
-  lastInput: { readonly id: string; readonly time: string } | null;
+  eventCount: number;
+  /** The SKU's latest input that decided events, by its index among the batch's decided inputs. */
+  lastDecided: number | null;
 }
 
 /**
  * The fulfillment saga's write side: runs each command through its SKU's decider in input order,
  * then stores what was decided in one go — the events (with the stream version as the guard), the
- * snapshots that are due, the ledger rows and the public facts, all in the caller's transaction.
+ * public facts, the snapshots that are due and the ledger rows, all in the caller's transaction.
  */
 @Injectable()
 export class FulfillmentSaga {
@@ -55,61 +48,68 @@ export class FulfillmentSaga {
 
   private async run(tx: Queryable, skus: readonly string[], commands: readonly SkuCommand[]): Promise<SkuRejection[]> {
     const loaded = await this.states.loadForUpdate(tx, skus);
-    const bySku = new Map<string, SkuWork>(skus.map((sku) => [sku, { loaded: loaded.get(sku)!, events: [], lastInput: null }]));
-    const caused: CausedEvent[] = [];
+    const bySku = new Map<string, SkuWork>(skus.map((sku) => [sku, { loaded: loaded.get(sku)!, eventCount: 0, lastDecided: null }]));
+    const decided: DecidedInput[] = [];
     const rejections: SkuRejection[] = [];
     try {
       for (const { sku, command, arrivedAtMs } of commands) {
-        const before = caused.length;
-        const rejection = this.decideOne(bySku.get(sku)!, sku, command, caused);
+        const before = decided.length;
+        const rejection = this.decideOne(bySku.get(sku)!, sku, command, decided);
         if (rejection) rejections.push({ sku, inputId: command.metadata.inputId, rejection });
-        if (arrivedAtMs !== undefined && caused.slice(before).some((entry) => entry.event.type === 'StockAllocated')) this.metrics.allocated(arrivedAtMs);
+        const allocated = decided.length > before && decided[before]!.events.some((event) => event.type === 'StockAllocated');
+        if (arrivedAtMs !== undefined && allocated) this.metrics.allocated(arrivedAtMs);
       }
     } catch (error) {
       // evolve changes the cached state in place: a half-applied batch must not stay cached.
       this.states.forget(skus);
       throw error;
     }
-    const changed = [...bySku.values()].filter((entry) => entry.events.length > 0);
-    for (const entry of changed) {
-      this.states.remember({
-        ...entry.loaded,
-        version: entry.loaded.version + entry.events.length,
-        snapshotVersion: this.snapshotVersionAfter(entry),
-        lastEventId: entry.events[entry.events.length - 1]!.id,
-      });
-    }
-    await appendToStreams(
+    const changed = [...bySku.values()].filter((entry) => entry.eventCount > 0);
+    const ledgers = changed.map((entry) => this.ledgerMessage(entry, decided[entry.lastDecided!]!));
+    for (const entry of changed) this.remember(entry, decided[entry.lastDecided!]!);
+    await storeDecisions(tx, decided, new Map(changed.map((entry) => [entry.loaded.sku, entry.loaded.version])));
+    // Stored and published: the decided events (one per waiting line for a reschedule) can go
+    // before the snapshots are serialized.
+    decided.length = 0;
+    await enqueue(tx, ledgers);
+    await storeSnapshots(
       tx,
-      changed.map((entry) => ({ streamId: streamIdOf(entry.loaded.sku), expectedVersion: entry.loaded.version, events: entry.events })),
+      changed.filter((entry) => this.snapshotDue(entry)).map((entry) => ({ sku: entry.loaded.sku, version: this.versionAfter(entry), state: entry.loaded.state })),
     );
-    await this.writeSnapshots(tx, changed.filter((entry) => this.snapshotDue(entry)));
     await upsertSkuLedgers(
       tx,
-      changed.map((entry) => ({ sku: entry.loaded.sku, version: entry.loaded.version + entry.events.length, state: entry.loaded.state })),
+      changed.map((entry) => ({ sku: entry.loaded.sku, version: this.versionAfter(entry), state: entry.loaded.state })),
     );
-    const ledgers = changed.map((entry) => this.ledgerMessage(entry));
     for (const entry of changed) this.metrics.queueChanged(entry.loaded.sku, entry.loaded.state.queue.length, oldestWaitingSince(entry.loaded.state));
-    await enqueue(tx, outboxMessagesOf(caused, ledgers));
     return rejections;
   }
 
-  private decideOne(entry: SkuWork, sku: string, command: SkuCommand['command'], caused: CausedEvent[]): Rejection | null {
+  private decideOne(entry: SkuWork, sku: string, command: SkuCommand['command'], decided: DecidedInput[]): Rejection | null {
     const decision = decide(command, entry.loaded.state);
     if (decision.status === 'REJECTED') {
       this.logger.warn({ sku, input: command.metadata.inputId, command: command.type, code: decision.rejection.code, msg: decision.rejection.message });
       return decision.rejection;
     }
-    // One metadata object for all events of the command: a reschedule decides one event per waiting line.
-    const metadata = { causationId: command.metadata.inputId, now: command.metadata.now };
-    decision.events.forEach((event, index) => {
-      const eventId = deterministicId(command.metadata.inputId, sku, String(index));
-      evolve(entry.loaded.state, event);
-      entry.events.push({ id: eventId, type: event.type, data: event.data, metadata });
-      caused.push({ eventId, sku, event, inputId: command.metadata.inputId, time: command.metadata.now });
-    });
-    if (decision.events.length > 0) entry.lastInput = { id: command.metadata.inputId, time: command.metadata.now };
+    for (const event of decision.events) evolve(entry.loaded.state, event);
+    if (decision.events.length > 0) {
+      entry.eventCount += decision.events.length;
+      entry.lastDecided = decided.length;
+      decided.push({ sku, inputId: command.metadata.inputId, time: command.metadata.now, events: decision.events });
+    }
     return null;
+  }
+
+  private remember(entry: SkuWork, last: DecidedInput): void {
+    this.states.remember({
+      ...entry.loaded,
+      version: this.versionAfter(entry),
+      snapshotVersion: this.snapshotDue(entry) ? this.versionAfter(entry) : entry.loaded.snapshotVersion,
+      lastEventId: storedEventId(last, last.events.length - 1),
+    });
+  }
+
+  private versionAfter(entry: SkuWork): number {
+    return entry.loaded.version + entry.eventCount;
   }
 
   // A snapshot costs as much as the SKU has open lines, so a SKU with a long queue takes one only
@@ -117,33 +117,10 @@ export class FulfillmentSaga {
   // never reads more events than the snapshot holds lines.
   private snapshotDue(entry: SkuWork): boolean {
     const interval = Math.max(SNAPSHOT_EVERY_EVENTS, entry.loaded.state.lines.size);
-    return entry.loaded.snapshotVersion === 0 || entry.loaded.version + entry.events.length - entry.loaded.snapshotVersion >= interval;
+    return entry.loaded.snapshotVersion === 0 || this.versionAfter(entry) - entry.loaded.snapshotVersion >= interval;
   }
 
-  private snapshotVersionAfter(entry: SkuWork): number {
-    return this.snapshotDue(entry) ? entry.loaded.version + entry.events.length : entry.loaded.snapshotVersion;
-  }
-
-  private async writeSnapshots(tx: Queryable, entries: readonly SkuWork[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += SNAPSHOTS_PER_STATEMENT) await this.writeSnapshotRows(tx, entries.slice(start, start + SNAPSHOTS_PER_STATEMENT));
-  }
-
-  // Each snapshot is its own text parameter: pg sends it as it is, and PostgreSQL only checks it
-  // (the column is json). An array parameter would be escaped element by element in JavaScript, and
-  // one document of all rows is parsed once more to split it into rows.
-  private async writeSnapshotRows(tx: Queryable, entries: readonly SkuWork[]): Promise<void> {
-    if (entries.length === 0) return;
-    const values = entries.map((_, index) => `($${3 * index + 1}, $${3 * index + 2}::integer, $${3 * index + 3}::json)`);
-    const parameters = entries.flatMap((entry) => [entry.loaded.sku, entry.loaded.version + entry.events.length, JSON.stringify(snapshot(entry.loaded.state))]);
-    await tx.query(
-      `INSERT INTO sku_snapshots (sku, version, snapshot) VALUES ${values.join(', ')}
-       ON CONFLICT (sku) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, taken_at = now()`,
-      parameters,
-    );
-  }
-
-  private ledgerMessage(entry: SkuWork): OutboxMessage {
-    const input = entry.lastInput!;
-    return ledgerFact(entry.loaded.sku, ledger(entry.loaded.state), oldestWaitingSince(entry.loaded.state), input.id, input.time);
+  private ledgerMessage(entry: SkuWork, last: DecidedInput): OutboxMessage {
+    return ledgerFact(entry.loaded.sku, ledger(entry.loaded.state), oldestWaitingSince(entry.loaded.state), last.inputId, last.time);
   }
 }

@@ -50,9 +50,46 @@ export class SnapshotsAsJson1764200000000 implements MigrationInterface {
   }
 }
 
+/**
+ * A snapshot's lines in parts of their own (`sku_snapshot_lines`, SNAPSHOT_LINES_PER_PART lines a
+ * row) and the rest of it, the head, in `sku_snapshots.snapshot` with the number of lines beside it:
+ * a SKU with 100,000 waiting lines was one 30 MB document, built as one string by the writer and
+ * read as one by a cold load. Deleting a head deletes its parts. Existing snapshots keep their lines
+ * as a single part.
+ */
+export class SnapshotLinesInParts1764500000200 implements MigrationInterface {
+  name = 'SnapshotLinesInParts1764500000200';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE sku_snapshot_lines (
+        sku text NOT NULL REFERENCES sku_snapshots (sku) ON DELETE CASCADE,
+        part integer NOT NULL,
+        lines json NOT NULL,
+        PRIMARY KEY (sku, part)
+      )`);
+    await runner.query('ALTER TABLE sku_snapshots ADD COLUMN line_count integer NOT NULL DEFAULT 0');
+    await runner.query(`
+      INSERT INTO sku_snapshot_lines (sku, part, lines)
+      SELECT sku, 0, snapshot->'lines' FROM sku_snapshots WHERE json_array_length(snapshot->'lines') > 0`);
+    await runner.query(`UPDATE sku_snapshots SET line_count = COALESCE(json_array_length(snapshot->'lines'), 0), snapshot = (snapshot::jsonb - 'lines')::json`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      UPDATE sku_snapshots s SET snapshot = (s.snapshot::jsonb || jsonb_build_object('lines', COALESCE((
+        SELECT jsonb_agg(line ORDER BY p.part, l.position)
+        FROM sku_snapshot_lines p, jsonb_array_elements(p.lines::jsonb) WITH ORDINALITY AS l(line, position)
+        WHERE p.sku = s.sku), '[]'::jsonb)))::json`);
+    await runner.query('ALTER TABLE sku_snapshots DROP COLUMN line_count');
+    await runner.query('DROP TABLE sku_snapshot_lines');
+  }
+}
+
 export const FULFILLMENT_MIGRATIONS: readonly MigrationClass[] = [
   ...EVENT_STORE_MIGRATIONS,
   CreateSkuSnapshots1764000000200,
   CreateOperatorTables1764100000000,
   SnapshotsAsJson1764200000000,
+  SnapshotLinesInParts1764500000200,
 ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Queryable, readStream } from '@restock/event-store';
-import { evolve, FulfillmentEvent, FulfillmentSnapshot, FulfillmentState, initialState, restore, snapshot } from '@restock/fulfillment-domain';
+import { evolve, FulfillmentEvent, FulfillmentState, initialState, restoreFrom, snapshotHead, snapshotLines } from '@restock/fulfillment-domain';
+import { loadSnapshots } from './sku-snapshots';
 
 /** Events after the last snapshot beyond which a batch writes a new one. */
 export const SNAPSHOT_EVERY_EVENTS = 2_000;
@@ -122,7 +123,7 @@ export class SkuStates {
     const events = await readStream(q, streamIdOf(entry.sku), Math.max(0, entry.version - 1));
     const [anchor, ...after] = entry.version === 0 ? [null, ...events] : events;
     if (entry.version > 0 && (anchor?.version !== entry.version || anchor.id !== entry.lastEventId)) return null;
-    let state = restore(snapshot(entry.state));
+    let state = restoreFrom(snapshotHead(entry.state), snapshotLines(entry.state));
     for (const stored of after) state = evolve(state, { type: stored!.type, data: stored!.data } as FulfillmentEvent);
     const last = after[after.length - 1];
     return { sku: entry.sku, state, version: last ? last.version : entry.version, snapshotVersion: entry.snapshotVersion, lastEventId: last ? last.id : entry.lastEventId };
@@ -130,16 +131,12 @@ export class SkuStates {
 
   private async loadFromSnapshots(q: Queryable, skus: readonly string[], versions: Map<string, number>): Promise<LoadedSku[]> {
     if (skus.length === 0) return [];
-    const result = await q.query<{ sku: string; version: number; snapshot: FulfillmentSnapshot }>(
-      'SELECT sku, version, snapshot FROM sku_snapshots WHERE sku = ANY($1::text[])',
-      [skus],
-    );
-    const snapshots = new Map(result.rows.map((row) => [row.sku, row]));
+    const snapshots = new Map((await loadSnapshots(q, skus)).map((saved) => [saved.sku, saved]));
     const loaded: LoadedSku[] = [];
     for (const sku of skus) {
       const saved = snapshots.get(sku);
       const base: LoadedSku = saved
-        ? { sku, state: restore(saved.snapshot), version: saved.version, snapshotVersion: saved.version }
+        ? { sku, state: saved.state, version: saved.version, snapshotVersion: saved.version }
         : { sku, state: initialState(sku), version: 0, snapshotVersion: 0 };
       const version = versions.get(sku) ?? 0;
       loaded.push(version > base.version ? await this.foldAfter(q, base) : base);

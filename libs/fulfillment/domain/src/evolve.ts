@@ -130,24 +130,18 @@ function acceptLine(state: FulfillmentState, event: LineAccepted): void {
     deadlineMs: instantMs(data.deadline, 'deadline'),
     sequence,
     rank: sequence,
-    allocated: 0,
-    waiting: 0,
+    allocated: data.allocatedQuantity,
+    waiting: data.backorderedQuantity,
     shipped: 0,
     cancelled: 0,
     allocationStamp: data.allocatedQuantity > 0 ? nextAllocationStamp(state) : 0,
-    etaDay: null,
-    etaConfidence: null,
+    etaDay: parseOptionalDay(data.eta),
+    etaConfidence: data.etaConfidence,
     atRisk: false,
     held: false,
   };
   markQueueFreshIfNew(state, data.backorderedQuantity, data.decidedAt);
-  putLine(state, undefined, {
-    ...line,
-    allocated: data.allocatedQuantity,
-    waiting: data.backorderedQuantity,
-    etaDay: parseOptionalDay(data.eta),
-    etaConfidence: data.etaConfidence,
-  });
+  putLine(state, undefined, line);
 }
 
 function allocateStock(state: FulfillmentState, event: StockAllocated): void {
@@ -243,10 +237,21 @@ function expediteLine(state: FulfillmentState, line: OrderLine): void {
   moveToHead(state.queue, next);
 }
 
-/** Sets a line's ETA; shared by `evolve` and by a decision re-projecting its working copy. */
+/**
+ * Sets a line's ETA; shared by `evolve` and by a decision re-projecting its working copy. Owned
+ * lines are re-dated in place: a reschedule re-dates every waiting line, and a new record for each
+ * was as much garbage again as the queue holds. A working copy still gets new records, because its
+ * lines are the original's until it writes them.
+ */
 export function setLineEta(state: FulfillmentState, key: string, etaDay: number | null, etaConfidence: EtaConfidence | null): void {
   const line = state.lines.get(key);
   assert(line !== undefined && line.waiting > 0, 'only a waiting line has an ETA');
+  if (state.lines instanceof Map) {
+    const owned = line as { etaDay: number | null; etaConfidence: EtaConfidence | null };
+    owned.etaDay = etaDay;
+    owned.etaConfidence = etaConfidence;
+    return;
+  }
   state.lines.set(key, { ...line, etaDay, etaConfidence });
 }
 

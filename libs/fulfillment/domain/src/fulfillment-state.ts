@@ -20,10 +20,11 @@ export type Catalog =
   | { readonly status: 'DISCONTINUED'; readonly policy: ProductPolicy };
 
 /**
- * An open order line of the SKU: it still has allocated (unshipped) or waiting units. Lines are
- * immutable records; a change replaces the record, which lets a decision work on a cheap copy of
- * the state. A line whose units are all shipped or cancelled is forgotten, so the state stays
- * bounded by the open work.
+ * An open order line of the SKU: it still has allocated (unshipped) or waiting units. A change
+ * replaces the record, which lets a decision work on a cheap copy of the state; the one exception
+ * is a new ETA of a line in an owned state, written in place (see `setLineEta`), as no decision is
+ * open while the owner evolves its state. A line whose units are all shipped or cancelled is
+ * forgotten, so the state stays bounded by the open work.
  */
 export interface OrderLine {
   readonly key: string;

@@ -1,6 +1,7 @@
+import { FulfillmentAssertionError } from './assertion';
 import { decide } from './decide';
 import { availability, backorderQueue, ledger, openLine } from './read-models';
-import { restore, snapshot } from './snapshot';
+import { restore, restoreFrom, snapshot, snapshotHead, snapshotLines } from './snapshot';
 import {
   addSupply,
   adjustStock,
@@ -596,6 +597,24 @@ describe('fulfillment of one SKU', () => {
       expect(snapshot(restored)).toEqual(snapshot(state));
       const command = receiveStock('2026-12-02T10:00:00Z', 'R2', 7, 'PO-1');
       expect(decide(command, restored)).toEqual(decide(command, state));
+    });
+
+    it('restores the same state from a head and its lines taken one at a time, as stored in parts', () => {
+      const state = stateAfter([...workedExample, expediteLine(DEC_1, 'B'), receiveStock(DEC_1, 'R1', 2)]);
+      const head = JSON.parse(JSON.stringify(snapshotHead(state)));
+      expect(head).not.toHaveProperty('lines');
+      const lines = [...snapshotLines(state)].map((line) => JSON.parse(JSON.stringify(line)));
+      const restored = restoreFrom(head, lines);
+      expect(snapshot(restored)).toEqual(snapshot(state));
+      const command = receiveStock('2026-12-02T10:00:00Z', 'R2', 7, 'PO-1');
+      expect(decide(command, restored)).toEqual(decide(command, state));
+    });
+
+    it('refuses a head whose allocated units its lines do not account for', () => {
+      const state = stateAfter([...workedExample, receiveStock(DEC_1, 'R1', 2)]);
+      expect(ledger(state).allocated).toBeGreaterThan(0);
+      const waitingOnly = [...snapshotLines(state)].filter((line) => line.allocated === 0);
+      expect(() => restoreFrom(snapshotHead(state), waitingOnly)).toThrow(FulfillmentAssertionError);
     });
   });
 });

@@ -15,5 +15,5 @@ export type * from './commands';
 export type * from './events';
 export { availability, backorderQueue, headWaitingSince, ledger, openLine, openLines } from './read-models';
 export type { Availability, AvailabilityStatus, OpenLine, StockLedger, WaitingLine } from './read-models';
-export { restore, snapshot, SNAPSHOT_VERSION } from './snapshot';
-export type { FulfillmentSnapshot, LineSnapshot } from './snapshot';
+export { restore, restoreFrom, snapshot, snapshotHead, snapshotLines, SNAPSHOT_VERSION } from './snapshot';
+export type { FulfillmentSnapshot, LineSnapshot, SnapshotHead } from './snapshot';
