@@ -1,5 +1,5 @@
 import { assert, assertNever } from './assertion';
-import { joinQueue, leaveQueue, moveToHead } from './backorder-queue';
+import { joinQueue, leaveQueue, moveToHead, syncQueueRecord } from './backorder-queue';
 import { instantMs, dayOfMs, parseDay, parseOptionalDay } from './calendar';
 import { dropSettledDeadlines, watchDeadline, deadlineWatchOf } from './deadline-watch';
 import type {
@@ -234,6 +234,10 @@ function expediteLine(state: FulfillmentState, line: OrderLine): void {
   state.counters.expedite -= 1;
   const next: OrderLine = { ...line, rank: state.counters.expedite };
   state.lines.set(line.key, next);
+  if (state.lines instanceof Map) {
+    // The entry at the old rank is dead now; its record must not say otherwise.
+    syncQueueRecord(state.queue, line.key, line.rank, undefined);
+  }
   moveToHead(state.queue, next);
 }
 
@@ -272,10 +276,14 @@ function putLine(state: FulfillmentState, previous: OrderLine | undefined, line:
   const stored: OrderLine = waits ? line : { ...line, etaDay: null, etaConfidence: null };
   state.allocated += line.allocated - (previous?.allocated ?? 0);
   state.waitingTotal += line.waiting - (previous?.waiting ?? 0);
-  if (line.allocated === 0 && line.waiting === 0) {
+  const forgotten = line.allocated === 0 && line.waiting === 0;
+  if (forgotten) {
     state.lines.delete(line.key);
   } else {
     state.lines.set(line.key, stored);
+  }
+  if (wasWaiting && state.lines instanceof Map) {
+    syncQueueRecord(state.queue, line.key, previous.rank, forgotten ? undefined : stored);
   }
   if (wasWaiting && !waits) {
     leaveQueue(state.queue, state.lines);

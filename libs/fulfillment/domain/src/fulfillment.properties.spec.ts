@@ -3,7 +3,8 @@ import type { DefineProduct, FulfillmentCommand } from './commands';
 import { type Decision, decide } from './decide';
 import type { FulfillmentEvent } from './events';
 import { evolve } from './evolve';
-import { type FulfillmentState, initialState } from './fulfillment-state';
+import { waitingLinesInOrder } from './backorder-queue';
+import { type FulfillmentState, type OrderLine, initialState } from './fulfillment-state';
 import { type WaitingLine, backorderQueue, ledger, openLine, openLines } from './read-models';
 import { restore, restoreFrom, snapshot, snapshotHead, snapshotLines } from './snapshot';
 import * as command from './testing/fulfillment-commands';
@@ -298,6 +299,21 @@ function checkInvariants(model: Model, queueBefore: WaitingLine[], events: reado
   if (model.discontinued) {
     const pipelineUnits = stock.pipeline.reduce((sum, supply) => sum + supply.remainingQuantity, 0);
     must(stock.backorderedQuantity <= pipelineUnits, 'a discontinued product only keeps waiting units the pipeline covers', stock);
+  }
+
+  // The queue's records are the owned state's own: reading them in order finds the lines that
+  // looking every key up finds (a stale record would show a line that left, or an old record).
+  for (const owned of [state, model.replica]) {
+    const byKey: OrderLine[] = [];
+    for (let index = owned.queue.head; index < owned.queue.keys.length; index += 1) {
+      const line = owned.lines.get(owned.queue.keys[index]);
+      if (line !== undefined && line.waiting > 0 && line.rank === owned.queue.ranks[index]) byKey.push(line);
+    }
+    const byRecord = waitingLinesInOrder(owned.queue, owned.lines);
+    must(byRecord.length === byKey.length && byRecord.every((line, index) => line === byKey[index]), 'queue records are the current line records', {
+      byKey: byKey.map((line) => line.key),
+      byRecord: byRecord.map((line) => line.key),
+    });
   }
 
   // Replay equivalence and snapshot round trip.

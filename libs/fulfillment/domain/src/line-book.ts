@@ -33,6 +33,15 @@ export class LineBookDraft implements LineBook {
     return changed === undefined ? this.original.get(key) : (changed ?? undefined);
   }
 
+  /** The line under `key` given its record in the original, without looking the original up. */
+  overlay(key: string, original: OrderLine | undefined): OrderLine | undefined {
+    if (this.changes.size === 0) {
+      return original;
+    }
+    const changed = this.changes.get(key);
+    return changed === undefined ? original : (changed ?? undefined);
+  }
+
   has(key: string): boolean {
     return this.get(key) !== undefined;
   }
