@@ -9,7 +9,7 @@ import { FulfillmentMetrics } from './fulfillment-metrics';
 import { FulfillmentSaga } from './fulfillment-saga';
 import { FULFILLMENT_MIGRATIONS } from './migrations';
 import { SagaInputsController } from './saga-inputs.controller';
-import { SkuStates } from './sku-states';
+import { SKU_CACHE_LINES_MAX_TOKEN, skuCacheLinesMaxOf, SkuStates } from './sku-states';
 
 export interface FulfillmentOptions {
   readonly clock?: Clock;
@@ -30,6 +30,7 @@ export class FulfillmentModule {
         FulfillmentMetrics,
         DeadlineTicker,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: SKU_CACHE_LINES_MAX_TOKEN, useValue: skuCacheLinesMaxOf(process.env.FULFILLMENT_SKU_CACHE_LINES) },
         { provide: TICK_INTERVAL, useValue: options.tickIntervalMs ?? Number(process.env.FULFILLMENT_TICK_INTERVAL_MS ?? TICK_INTERVAL_MS_DEFAULT) },
       ],
     };

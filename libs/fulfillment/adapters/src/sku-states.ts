@@ -1,7 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Queryable, readStream } from '@restock/event-store';
 import { evolve, FulfillmentEvent, FulfillmentState, initialState, restoreFrom, snapshotHead, snapshotLines } from '@restock/fulfillment-domain';
 import { loadSnapshots } from './sku-snapshots';
+
+/**
+ * The most order lines the cached SKU states may hold together (about 360 bytes of heap each).
+ * Past it the least recently used SKUs are dropped and read again from their snapshots when next
+ * needed, so a process that has seen many SKUs does not keep them all. The SKU used last always
+ * stays, however large.
+ */
+export const SKU_CACHE_LINES_MAX = 250_000;
+export const SKU_CACHE_LINES_MAX_TOKEN = Symbol('SKU_CACHE_LINES_MAX');
+
+/** FULFILLMENT_SKU_CACHE_LINES, when set, replaces SKU_CACHE_LINES_MAX; anything but a positive integer stops the start. */
+export function skuCacheLinesMaxOf(value: string | undefined): number {
+  if (value === undefined || value === '') return SKU_CACHE_LINES_MAX;
+  const lines = Number(value);
+  if (!Number.isSafeInteger(lines) || lines < 1) throw new Error(`FULFILLMENT_SKU_CACHE_LINES must be a positive integer, got ${JSON.stringify(value)}`);
+  return lines;
+}
 
 /** Events after the last snapshot beyond which a batch writes a new one. */
 export const SNAPSHOT_EVERY_EVENTS = 2_000;
@@ -40,9 +57,18 @@ export function streamIdOf(sku: string): string {
  */
 @Injectable()
 export class SkuStates {
-  private readonly cache = new Map<string, LoadedSku>();
+  /** In order of last use, least recent first; `lines` is the line count when it was stored. */
+  private readonly cache = new Map<string, { readonly entry: LoadedSku; readonly lines: number }>();
+  private cachedLines = 0;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly reading = new Map<string, Promise<LoadedSku | null>>();
+
+  constructor(@Optional() @Inject(SKU_CACHE_LINES_MAX_TOKEN) private readonly linesMax: number = SKU_CACHE_LINES_MAX) {}
+
+  /** Cached SKUs and the order lines they held when stored, for metrics and tests. */
+  get size(): { readonly skus: number; readonly lines: number } {
+    return { skus: this.cache.size, lines: this.cachedLines };
+  }
 
   /** Loads the SKUs for a decision inside `tx` (which holds their locks); one query when all are cached and current. */
   async loadForUpdate(tx: Queryable, skus: readonly string[]): Promise<Map<string, LoadedSku>> {
@@ -51,7 +77,7 @@ export class SkuStates {
     const loaded = new Map<string, LoadedSku>();
     const missing: string[] = [];
     for (const sku of skus) {
-      const cached = this.cache.get(sku);
+      const cached = this.cache.get(sku)?.entry;
       const head = heads.get(sku) ?? { version: 0, lastEventId: null };
       const caughtUp = cached && cached.version <= head.version ? await this.catchUp(tx, cached, head) : null;
       if (caughtUp) loaded.set(sku, caughtUp);
@@ -74,11 +100,25 @@ export class SkuStates {
   }
 
   remember(entry: LoadedSku): void {
-    this.cache.set(entry.sku, entry);
+    this.drop(entry.sku);
+    const lines = entry.state.lines.size;
+    this.cache.set(entry.sku, { entry, lines });
+    this.cachedLines += lines;
+    for (const [sku] of this.cache) {
+      if (this.cachedLines <= this.linesMax || sku === entry.sku) break;
+      this.drop(sku);
+    }
   }
 
   forget(skus: readonly string[]): void {
-    for (const sku of skus) this.cache.delete(sku);
+    for (const sku of skus) this.drop(sku);
+  }
+
+  private drop(sku: string): void {
+    const cached = this.cache.get(sku);
+    if (cached === undefined) return;
+    this.cache.delete(sku);
+    this.cachedLines -= cached.lines;
   }
 
   /**

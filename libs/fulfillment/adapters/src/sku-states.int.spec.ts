@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { Database, readStream, runMigrations } from '@restock/event-store';
+import { evolve, FulfillmentCommand, FulfillmentEvent, initialState, snapshot } from '@restock/fulfillment-domain';
+import { loadServiceConfig, Metrics } from '@restock/platform';
+import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { FulfillmentMetrics } from './fulfillment-metrics';
+import { FulfillmentSaga } from './fulfillment-saga';
+import { FULFILLMENT_MIGRATIONS } from './migrations';
+import { SKU_CACHE_LINES_MAX, skuCacheLinesMaxOf, SkuStates, streamIdOf } from './sku-states';
+
+const NOW = '2026-12-01T10:00:00Z';
+
+function metadata() {
+  return { now: NOW, inputId: randomUUID() };
+}
+
+function defineProduct(): FulfillmentCommand {
+  return { type: 'DefineProduct', data: { name: 'Kettle', backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' }, metadata: metadata() };
+}
+
+function placeLine(orderId: string): FulfillmentCommand {
+  return { type: 'PlaceLine', data: { orderId, lineId: 'L1', quantity: 1, placedAt: NOW }, metadata: metadata() };
+}
+
+describe('SKU state cache', () => {
+  let database: TestDatabase;
+  let db: Database;
+  const metrics = new FulfillmentMetrics(new Metrics(loadServiceConfig('fulfillment', { KAFKA_BROKERS: '127.0.0.1:9092' })));
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sku_states');
+    await runMigrations(database.url, 'fulfillment', FULFILLMENT_MIGRATIONS);
+    db = new Database(database.url, 'fulfillment');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  async function process(saga: FulfillmentSaga, sku: string, commands: readonly FulfillmentCommand[]): Promise<void> {
+    await db.transaction(
+      async (tx) => {
+        expect(await saga.process(tx, commands.map((command) => ({ sku, command })))).toEqual([]);
+      },
+      { lockKeys: [sku] },
+    );
+  }
+
+  async function folded(sku: string) {
+    const events = await readStream(db, streamIdOf(sku));
+    return snapshot(events.reduce((state, event) => evolve(state, { type: event.type, data: event.data } as FulfillmentEvent), initialState(sku)));
+  }
+
+  it('drops the least recently stored SKUs past its line budget, keeps the latest however large, and decides dropped SKUs on their stored state', async () => {
+    const [first, second, third] = ['A', 'B', 'C'].map((name) => `SKU-${name}-${randomUUID().slice(0, 8)}`) as [string, string, string];
+    const states = new SkuStates(5);
+    const saga = new FulfillmentSaga(states, metrics);
+
+    await process(saga, first, [defineProduct(), placeLine('A1'), placeLine('A2'), placeLine('A3')]);
+    expect(states.size).toEqual({ skus: 1, lines: 3 });
+    await process(saga, second, [defineProduct(), placeLine('B1'), placeLine('B2')]);
+    expect(states.size).toEqual({ skus: 2, lines: 5 });
+    // One line over the budget: the SKU stored longest ago goes.
+    await process(saga, third, [defineProduct(), placeLine('C1')]);
+    expect(states.size).toEqual({ skus: 2, lines: 3 });
+    // A SKU above the whole budget by itself stays, alone.
+    await process(saga, third, Array.from({ length: 6 }, (_, index) => placeLine(`C${index + 2}`)));
+    expect(states.size).toEqual({ skus: 1, lines: 7 });
+
+    // The dropped SKU is read again from the database, and decides as if it had never left.
+    await process(saga, first, [placeLine('A4')]);
+    const reread = await new SkuStates().read(db, first);
+    expect(snapshot(reread!.state)).toEqual(await folded(first));
+    expect(reread!.state.lines.size).toBe(4);
+    expect(snapshot((await states.read(db, second))!.state)).toEqual(await folded(second));
+  });
+
+  it('takes its budget from FULFILLMENT_SKU_CACHE_LINES and refuses anything but a positive integer', () => {
+    expect(skuCacheLinesMaxOf(undefined)).toBe(SKU_CACHE_LINES_MAX);
+    expect(skuCacheLinesMaxOf('')).toBe(SKU_CACHE_LINES_MAX);
+    expect(skuCacheLinesMaxOf('1000')).toBe(1000);
+    for (const bad of ['0', '-5', '1.5', 'lots']) expect(() => skuCacheLinesMaxOf(bad)).toThrow(/FULFILLMENT_SKU_CACHE_LINES must be a positive integer/);
+  });
+});
