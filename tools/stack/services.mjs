@@ -2,7 +2,7 @@
 // @swc-node/register, waits for them to be ready and stops them. Used by `npm start`, and by
 // tests and benchmarks that need running services.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './infra.mjs';
@@ -14,6 +14,18 @@ export const SERVICES = [
   { name: 'supplier-receipts', port: 3004 },
   { name: 'fulfillment', port: 3005 },
 ];
+
+// Node options per service, in a JSON file the benchmarks read too. The fulfillment saga holds SKU
+// states in memory: without a limit V8 lets the heap grow to about four times what survived its
+// last full collection before it collects again; 192 MB keeps the process under 300 MB resident
+// with a 100,000-line SKU and still re-dates 200,000 lines (docs/decisions.md, "Fulfillment heap
+// limit"). deploy/k8s and docker-compose.yml set the same through NODE_OPTIONS.
+const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.json', import.meta.url), 'utf8'));
+
+/** The Node options a service runs with, before the TypeScript loader. */
+export function nodeOptionsOf(name) {
+  return [...(NODE_OPTIONS[name] ?? [])];
+}
 export const INSTANCE_PORT_STEP = 100;
 const READY_TIMEOUT_MS = 120_000;
 const READY_POLL_MS = 250;
@@ -57,7 +69,7 @@ export function startService({
   quiet = false,
 }) {
   const label = instance === 0 ? name : `${name}#${instance + 1}`;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+  const child = spawn(process.execPath, [...nodeOptionsOf(name), '-r', '@swc-node/register', entry], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -4,12 +4,14 @@ import { evolve, FulfillmentEvent, FulfillmentState, initialState, restoreFrom, 
 import { loadSnapshots } from './sku-snapshots';
 
 /**
- * The most order lines the cached SKU states may hold together (about 360 bytes of heap each).
- * Past it the least recently used SKUs are dropped and read again from their snapshots when next
- * needed, so a process that has seen many SKUs does not keep them all. The SKU used last always
- * stays, however large.
+ * The most order lines the cached SKU states may hold together (about 360 bytes of heap each, so
+ * about 54 MB). Past it the least recently stored SKUs are dropped and read again from their
+ * snapshots when next needed, so a process that has seen many SKUs does not keep them all. The SKU
+ * stored last always stays, however large. Sized for the service's 192 MB heap limit
+ * (tools/stack/service-node-options.json): about 55 MB the process needs anyway, this, and room for a batch
+ * that re-dates 100,000 lines.
  */
-export const SKU_CACHE_LINES_MAX = 250_000;
+export const SKU_CACHE_LINES_MAX = 150_000;
 export const SKU_CACHE_LINES_MAX_TOKEN = Symbol('SKU_CACHE_LINES_MAX');
 
 /** FULFILLMENT_SKU_CACHE_LINES, when set, replaces SKU_CACHE_LINES_MAX; anything but a positive integer stops the start. */
