@@ -7,6 +7,11 @@ import { supplierReceiptsService } from '@restock/supplier-receipts-adapters';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 
 const ARRIVAL_MS_MAX = 5_000;
+/**
+ * The first purchase order also waits for both fresh services' first fetch and relay leadership;
+ * under a loaded machine (another run's benchmarks) that alone once took more than 5 s.
+ */
+const FIRST_ARRIVAL_MS_MAX = 15_000;
 
 describe('a purchase-order line, its reschedule and its receipt reach the inventory service', () => {
   let db: TestDatabase;
@@ -48,7 +53,7 @@ describe('a purchase-order line, its reschedule and its receipt reach the invent
     await eventually(async () => {
       const response = await fetch(`${inventory.url}/inventory/${sku}`);
       return response.status === 200 ? true : undefined;
-    }, ARRIVAL_MS_MAX);
+    }, FIRST_ARRIVAL_MS_MAX);
     await kafka.publish(TOPICS.warehouseEvents, [
       { key: sku, value: event('GoodsReceived', '2026-12-01T10:00:00Z', { receiptId: 'R-1', sku, quantity: 4, warehouseId: 'WH-1', receivedAt: '2026-12-01T10:00:00Z', purchaseOrderId: po }) },
     ]);
@@ -75,6 +80,6 @@ describe('a purchase-order line, its reschedule and its receipt reach the invent
     expect(supply[2]!.data).toMatchObject({ receiptId: 'R-1', quantity: 4, purchaseOrderId: po, pipelineReduction: 4, unplanned: false });
     const stock = ofSku(await kafka.readUntil(TOPICS.inventoryEvents, (all) => ofSku(all).length >= 1, ARRIVAL_MS_MAX));
     expect(stock.map((e) => [e.type, e.data.quantity])).toEqual([['StockReceived', 4]]);
-    expect(Date.now() - started).toBeLessThan(3 * ARRIVAL_MS_MAX);
+    expect(Date.now() - started).toBeLessThan(FIRST_ARRIVAL_MS_MAX + 2 * ARRIVAL_MS_MAX);
   }, 60_000);
 });
