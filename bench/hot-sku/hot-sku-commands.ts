@@ -3,6 +3,8 @@ import { evolve, initialState } from '@restock/fulfillment-domain';
 
 export const HOT_SKU = 'HOT-1';
 export const PURCHASE_ORDER = 'PO-HOT';
+/** Commands per saga transaction, and the most cancellations the decider is measured on. */
+export const BATCH_COMMANDS = 500;
 /** Every input of the benchmark happens on one day, so no ETA expires between them. */
 export const NOW = '2026-12-01T10:00:00Z';
 const EXPECTED_AT = '2026-12-05T00:00:00Z';

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { decide, evolve, FulfillmentCommand, FulfillmentState } from '@restock/fulfillment-domain';
 import { BenchmarkResult, Figure, median, ratio, target } from '../harness/results';
 import type { SagaRun } from './saga-costs';
-import { cancelLine, hotSkuState, receiveStock, rescheduleSupply } from './hot-sku-commands';
+import { BATCH_COMMANDS, cancelLine, hotSkuState, receiveStock, rescheduleSupply } from './hot-sku-commands';
 
 export const HOT_SKU_LINES_DEFAULT = 50_000;
 export const RECEIPT_FILLS_MAX = 1_000;
@@ -13,7 +13,6 @@ export const RECEIPT_FILLS_MAX = 1_000;
 const LINES_PER_FILL = 50;
 const RECEIPTS_MEASURED = 5;
 const RESCHEDULES_MEASURED = 3;
-const BATCH_COMMANDS = 500;
 /** Cancellations are spread over the queue tail, one line in this many. */
 const CANCELLATION_SPACING = 7;
 const RECEIPT_GROWTH_MAX = 1.3;
@@ -73,26 +72,27 @@ function deciderCosts(lines: number): DeciderCosts {
 }
 
 /**
- * The decider's costs at both queue lengths, in turn, small first and then large first, after a warm-up pass:
- * measured one after the other, the first size paid for compiling the hot paths and for collecting
- * the garbage of building the states, and the growth ratio read below 1. Each figure is the median
- * of its two rounds' medians.
+ * The decider's costs at both queue lengths, measured in turn after a warm-up pass: small then
+ * large, then large then small. Measured once each, one after the other, the first size paid for
+ * compiling the hot paths and for collecting the garbage of building the states, and the growth
+ * ratio read below 1. Each figure is the lower of its two rounds.
  */
-function receiptsAlternated(lines: number): [DeciderCosts, DeciderCosts] {
+function deciderCostsInTurn(lines: number): [DeciderCosts, DeciderCosts] {
   deciderCosts(lines);
-  const first = [deciderCosts(lines), deciderCosts(2 * lines)] as const;
-  const second = [deciderCosts(2 * lines), deciderCosts(lines)].reverse() as unknown as readonly [DeciderCosts, DeciderCosts];
-  const rounds = [first, second];
-  const combined = (pick: (round: readonly [DeciderCosts, DeciderCosts]) => DeciderCosts): DeciderCosts => {
-    const costs = rounds.map(pick);
-    return {
-      receiptMs: median(costs.map((cost) => cost.receiptMs)),
-      reDatingMs: median(costs.map((cost) => cost.reDatingMs)),
-      cancellationMs: median(costs.map((cost) => cost.cancellationMs)),
-      plainWalkMs: median(costs.map((cost) => cost.plainWalkMs)),
-    };
+  const smallFirst = deciderCosts(lines);
+  const largeSecond = deciderCosts(2 * lines);
+  const largeFirst = deciderCosts(2 * lines);
+  const smallSecond = deciderCosts(lines);
+  return [lowerOf(smallFirst, smallSecond), lowerOf(largeFirst, largeSecond)];
+}
+
+function lowerOf(a: DeciderCosts, b: DeciderCosts): DeciderCosts {
+  return {
+    receiptMs: Math.min(a.receiptMs, b.receiptMs),
+    reDatingMs: Math.min(a.reDatingMs, b.reDatingMs),
+    cancellationMs: Math.min(a.cancellationMs, b.cancellationMs),
+    plainWalkMs: Math.min(a.plainWalkMs, b.plainWalkMs),
   };
-  return [combined((round) => round[0]), combined((round) => round[1])];
 }
 
 /** The least any re-dating can cost: one walk over the lines creating one event object each. */
@@ -144,7 +144,7 @@ export async function hotSkuBenchmark(options: HotSkuOptions): Promise<Benchmark
   const startedAt = performance.now();
   const { lines, log } = options;
   const saga = options.saga ? await sagaCostsInChild(lines, fillsFor(lines), log) : null;
-  const [small, large] = receiptsAlternated(lines);
+  const [small, large] = deciderCostsInTurn(lines);
   log(`hot-sku decider: receipt ${small.receiptMs.toFixed(1)} -> ${large.receiptMs.toFixed(1)} ms, re-dating ${large.reDatingMs.toFixed(0)} ms`);
   const figures: Figure[] = [
     { name: `decider: receipt filling ${fillsFor(lines)} lines, ${2 * lines} waiting`, value: large.receiptMs, unit: 'ms', baseline: { name: `same, ${lines} waiting`, value: small.receiptMs } },

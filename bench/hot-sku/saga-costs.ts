@@ -5,10 +5,9 @@ import { FulfillmentCommand } from '@restock/fulfillment-domain';
 import { median } from '../harness/results';
 import { sampleRss } from '../harness/rss';
 import { sagaForBench } from './saga-for-bench';
-import { addSupply, defineProduct, HOT_SKU, placeLine, receiveStock, rescheduleSupply } from './hot-sku-commands';
+import { addSupply, BATCH_COMMANDS, defineProduct, HOT_SKU, placeLine, receiveStock, rescheduleSupply } from './hot-sku-commands';
 
 const SAGA_RECEIPTS_MEASURED = 3;
-const BATCH_COMMANDS = 500;
 
 export interface SagaCosts {
   receiptMs: number;

@@ -67,7 +67,7 @@ export class SkuStates {
 
   constructor(@Optional() @Inject(SKU_CACHE_LINES_MAX_TOKEN) private readonly linesMax: number = SKU_CACHE_LINES_MAX) {}
 
-  /** Cached SKUs and the order lines they held when stored, for metrics and tests. */
+  /** Cached SKUs and the order lines they held when stored (tests read it). */
   get size(): { readonly skus: number; readonly lines: number } {
     return { skus: this.cache.size, lines: this.cachedLines };
   }
