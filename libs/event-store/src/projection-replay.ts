@@ -7,6 +7,11 @@ import { saveProjectionCheckpoint, loadProjectionCheckpoint } from './projection
 export const REPLAY_SUFFIX = '_rebuild';
 export const REPLACED_SUFFIX = '_replaced';
 export const REPLAY_BATCH_EVENTS_MAX = 5_000;
+/** How long the last stretch of a replay keeps asking for the live tables' locks before it gives up. */
+export const REPLAY_LOCK_WAIT_MS_MAX = 60_000;
+const LOCK_RETRY_DELAY_MS_MAX = 100;
+/** PostgreSQL's lock_not_available: a LOCK ... NOWAIT found a conflicting lock. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 export interface ReplayProgress {
   readonly projection: string;
@@ -37,6 +42,8 @@ export interface ReplayOptions {
   /** Replace the live tables by the rebuilt ones (in one transaction), whether or not they differ. */
   readonly swap?: boolean;
   readonly batchSizeMax?: number;
+  /** How long to keep trying for the live tables' locks; REPLAY_LOCK_WAIT_MS_MAX when absent. */
+  readonly lockWaitMsMax?: number;
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
 
@@ -45,6 +52,14 @@ export class ReplayBusyError extends Error {
   constructor(projection: string) {
     super(`a replay of ${projection} is already running`);
     this.name = 'ReplayBusyError';
+  }
+}
+
+/** The live tables stayed locked by writers for longer than the replay was willing to wait. */
+export class ReplayLockTimeoutError extends Error {
+  constructor(projection: string, waitedMs: number) {
+    super(`the live tables of ${projection} stayed busy for ${Math.round(waitedMs)} ms; try again when traffic is lower`);
+    this.name = 'ReplayLockTimeoutError';
   }
 }
 
@@ -71,8 +86,9 @@ export async function replayProjection(db: Database, projection: Projection, opt
     try {
       const eventsTotal = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]?.n ?? 0);
       await prepareShadow(db, projection);
-      let eventsRead = await catchUp(db, projection, options, eventsTotal);
-      const final = await db.transaction((tx) => finish(tx, projection, options, (count) => (eventsRead += count)));
+      const caughtUp = await catchUp(db, projection, options, eventsTotal);
+      const { comparisons: final, eventsRead: lastStretch } = await finishWhenUnlocked(db, projection, options);
+      const eventsRead = caughtUp + lastStretch;
       options.onProgress?.({ projection: projection.name, eventsRead, eventsTotal });
       const durationMs = performance.now() - started;
       return {
@@ -131,17 +147,40 @@ async function catchUp(db: Database, projection: Projection, options: ReplayOpti
   }
 }
 
-async function finish(tx: Queryable, projection: Projection, options: ReplayOptions, counted: (count: number) => void): Promise<TableComparison[]> {
+/**
+ * Runs the last stretch once it holds every live table of the projection. The locks are asked for
+ * with NOWAIT and the whole transaction is tried again when one is taken: a replay that waited
+ * while holding some of them could deadlock with a service transaction that wrote another of them
+ * first and then wants one the replay holds (services write several read models in one transaction,
+ * in no fixed order). Never waiting while holding, the replay can never be part of a cycle.
+ */
+async function finishWhenUnlocked(db: Database, projection: Projection, options: ReplayOptions): Promise<{ comparisons: TableComparison[]; eventsRead: number }> {
+  const started = performance.now();
+  const waitMsMax = options.lockWaitMsMax ?? REPLAY_LOCK_WAIT_MS_MAX;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await db.transaction((tx) => finish(tx, projection, options));
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code !== LOCK_NOT_AVAILABLE) throw error;
+      const waitedMs = performance.now() - started;
+      if (waitedMs >= waitMsMax) throw new ReplayLockTimeoutError(`${projection.service}.${projection.name}`, waitedMs);
+      await sleep(Math.random() * Math.min(LOCK_RETRY_DELAY_MS_MAX, 2 ** attempt));
+    }
+  }
+}
+
+async function finish(tx: Queryable, projection: Projection, options: ReplayOptions): Promise<{ comparisons: TableComparison[]; eventsRead: number }> {
   // A swap renames the live tables, which needs the strongest lock; take it at once rather than
   // upgrade a weaker one later, which could deadlock with a reader.
   const mode = options.swap ? 'ACCESS EXCLUSIVE' : 'SHARE';
-  await tx.query(`LOCK TABLE ${projection.tables.map(assertIdentifier).join(', ')} IN ${mode} MODE`);
+  await tx.query(`LOCK TABLE ${projection.tables.map(assertIdentifier).join(', ')} IN ${mode} MODE NOWAIT`);
   let checkpoint = await loadProjectionCheckpoint(tx, checkpointName(projection));
   const batchSizeMax = options.batchSizeMax ?? REPLAY_BATCH_EVENTS_MAX;
+  let eventsRead = 0;
   for (;;) {
     const events = await readAllVisible(tx, checkpoint, batchSizeMax);
     checkpoint = await applyBatch(tx, projection, checkpoint, events);
-    counted(events.length);
+    eventsRead += events.length;
     if (events.length < batchSizeMax) break;
   }
   const comparisons: TableComparison[] = [];
@@ -153,7 +192,11 @@ async function finish(tx: Queryable, projection: Projection, options: ReplayOpti
   if (options.swap) await swapIn(tx, projection);
   else for (const table of projection.tables) await tx.query(`DROP TABLE ${assertIdentifier(table + REPLAY_SUFFIX)}`);
   await tx.query('DELETE FROM projection_checkpoints WHERE projection = $1', [checkpointName(projection)]);
-  return comparisons;
+  return { comparisons, eventsRead };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function checksum(tx: Queryable, projection: Projection, table: string, suffix: string): Promise<TableChecksum> {

@@ -1,4 +1,4 @@
-import { ReplayBusyError } from '@restock/event-store';
+import { ReplayBusyError, ReplayLockTimeoutError } from '@restock/event-store';
 import { UnknownTopicError } from '@restock/messaging';
 
 /** The CLI's exit codes, as documented in docs/operators.md. */
@@ -49,7 +49,7 @@ function isUnreachable(error: unknown): boolean {
 export function classify(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof UnknownTopicError) return new CliError(EXIT.notFound, `unknown topic: ${error.topic}`);
-  if (error instanceof ReplayBusyError) return new CliError(EXIT.failed, error.message);
+  if (error instanceof ReplayBusyError || error instanceof ReplayLockTimeoutError) return new CliError(EXIT.failed, error.message);
   if (isUnreachable(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new CliError(EXIT.unreachable, `cannot reach Kafka or PostgreSQL: ${message}`);

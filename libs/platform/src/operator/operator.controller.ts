@@ -1,7 +1,7 @@
-import { Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { Kafka } from 'kafkajs';
-import { Database, ProjectionReplayResult, replayProjection, ReplayBusyError } from '@restock/event-store';
+import { Database, ProjectionReplayResult, replayProjection, ReplayBusyError, ReplayLockTimeoutError } from '@restock/event-store';
 import { DeadLetterEntry, listDeadLetters, redriveDeadLetters, redrivenLetters, TopicNamer, UnknownTopicError } from '@restock/messaging';
 import type { ServiceConfig } from '../config';
 import { KAFKA, SERVICE_CONFIG } from '../tokens';
@@ -54,6 +54,9 @@ export class OperatorController {
     } catch (error) {
       await this.audit.recordAlone({ action: 'replay.projections', target, reason: body.reason, tokenFingerprint: fingerprint, outcome: 'FAILED', details: { error: String(error) } });
       if (error instanceof ReplayBusyError) throw new ConflictException({ statusCode: 409, error: 'Conflict', code: 'OPERATOR.REPLAY_RUNNING', message: error.message });
+      if (error instanceof ReplayLockTimeoutError) {
+        throw new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', code: 'OPERATOR.REPLAY_TABLES_BUSY', message: error.message });
+      }
       throw error;
     } finally {
       await owner.close();
