@@ -2,7 +2,7 @@ import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { readAllCommitted, readAllVisible, START } from './event-store';
 import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
-import { readOutbox } from './outbox';
+import { hasOutboxAfter, readOutbox, recordPublished } from './outbox';
 
 // Transaction ids are numbers; they were once sorted as text, which put 10 before 9, so a reader
 // crossing a power of ten skipped or repeated rows. Rows with set ids make the crossing happen.
@@ -41,5 +41,20 @@ describe('reading in commit order across transaction ids of different lengths', 
     const first = await readOutbox(db, START, 2);
     const second = await readOutbox(db, { transactionId: first[1]!.transactionId, position: first[1]!.position }, 2);
     expect([...first, ...second].map((message) => message.transactionId)).toEqual(IDS_ACROSS_A_POWER_OF_TEN);
+  });
+
+  it('answers whether rows follow a checkpoint, and deletes what was published after the checkpoint it came from', async () => {
+    const rows = await readOutbox(db, START, 10);
+    const at = (index: number) => ({ transactionId: rows[index]!.transactionId, position: rows[index]!.position });
+    expect(rows.map((row) => row.transactionId)).toEqual(IDS_ACROSS_A_POWER_OF_TEN);
+    expect([await hasOutboxAfter(db, at(2)), await hasOutboxAfter(db, at(3))]).toEqual([true, false]);
+
+    // Published up to the third row, coming from after the first: the first stays for the caller to
+    // have deleted already (here it was not, which shows the bound), the second and third go.
+    await db.transaction((tx) => recordPublished(tx, 'commit-order', at(2), at(0)));
+    expect((await readOutbox(db, START, 10)).map((row) => row.transactionId)).toEqual(['9', '100']);
+    await db.transaction((tx) => recordPublished(tx, 'commit-order', at(2)));
+    expect((await readOutbox(db, START, 10)).map((row) => row.transactionId)).toEqual(['100']);
+    expect(await hasOutboxAfter(db, at(2))).toBe(true);
   });
 });

@@ -74,11 +74,15 @@ export async function readOutbox(q: Queryable, after: { transactionId: string; p
  * transaction that began before theirs is still open. They become readable when it ends.
  */
 export async function hasOutboxAfter(q: Queryable, after: { transactionId: string; position: string }): Promise<boolean> {
-  const result = await q.query<{ held: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM outbox WHERE (transaction_id, position) > ($1::xid8, $2::bigint)) AS held',
+  // Ordered with a limit, and not in EXISTS (which drops both), so the plan walks the index from the
+  // checkpoint on. Otherwise the planner took a sequential scan, which reads every row published and
+  // deleted since the last vacuum: 2 ms a call on a busy outbox, for an answer at the checkpoint.
+  const result = await q.query(
+    `SELECT 1 FROM outbox WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+     ORDER BY outbox.transaction_id, outbox.position LIMIT 1`,
     [after.transactionId, after.position],
   );
-  return result.rows[0]?.held === true;
+  return result.rows.length > 0;
 }
 
 export async function loadOutboxCheckpoint(q: Queryable, relay: string): Promise<{ transactionId: string; position: string } | null> {
@@ -93,15 +97,31 @@ export async function loadOutboxCheckpoint(q: Queryable, relay: string): Promise
 /**
  * Records what the relay has published and deletes those rows. The Kafka transaction already
  * holds the authoritative checkpoint; this copy survives Kafka's expiry of idle group offsets.
+ *
+ * `from`: the checkpoint the published rows came after, when every row at or behind it is already
+ * deleted. The delete then reads only the published rows' stretch of the index. Without it, it reads
+ * the index from its start, through the entries of every row deleted since the last vacuum: on a
+ * busy outbox that grew with each batch, about 1 ms per batch after 20,000 rows.
  */
-export async function recordPublished(q: Queryable, relay: string, upTo: { transactionId: string; position: string }): Promise<void> {
+export async function recordPublished(
+  q: Queryable,
+  relay: string,
+  upTo: { transactionId: string; position: string },
+  from?: { transactionId: string; position: string },
+): Promise<void> {
+  const params: unknown[] = [relay, upTo.transactionId, upTo.position];
+  let after = '';
+  if (from !== undefined) {
+    params.push(from.transactionId, from.position);
+    after = ' AND (transaction_id, position) > ($4::xid8, $5::bigint)';
+  }
   await q.query(
     `WITH saved AS (
        INSERT INTO outbox_checkpoint (relay, transaction_id, position) VALUES ($1, $2::xid8, $3)
        ON CONFLICT (relay) DO UPDATE SET transaction_id = EXCLUDED.transaction_id, position = EXCLUDED.position, updated_at = now()
        RETURNING 1
      )
-     DELETE FROM outbox WHERE (transaction_id, position) <= ($2::xid8, $3::bigint)`,
-    [relay, upTo.transactionId, upTo.position],
+     DELETE FROM outbox WHERE (transaction_id, position) <= ($2::xid8, $3::bigint)${after}`,
+    params,
   );
 }

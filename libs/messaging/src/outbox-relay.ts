@@ -195,9 +195,12 @@ export class OutboxRelay {
       heldBackPolls = 0;
       const batch = withinBytes(read.map((message) => serialized(message, this.options.namer)));
       const last = batch[batch.length - 1]!.message;
+      const previous = checkpoint;
       checkpoint = { transactionId: last.transactionId, position: last.position };
       await withinTimeout(this.publish(batch, checkpoint), 'publishing a batch');
-      await recordPublished(this.options.db, this.options.relayName, checkpoint);
+      // Every row at or behind the previous checkpoint is gone: deleted above on taking leadership,
+      // or by the batch before. A failure here ends the leadership, and the next one starts above.
+      await recordPublished(this.options.db, this.options.relayName, checkpoint, previous);
       this.options.onPublished?.(batch.length);
     }
   }
