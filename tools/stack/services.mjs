@@ -24,7 +24,14 @@ const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.jso
 
 /** The Node options a service runs with, before the TypeScript loader. */
 export function nodeOptionsOf(name) {
-  return [...(NODE_OPTIONS[name] ?? [])];
+  return [...(NODE_OPTIONS[name] ?? []), ...profilingOptions()];
+}
+
+// RESTOCK_CPU_PROFILE_DIR=<dir>: every service writes a V8 CPU profile there when it exits (how the
+// profiles in docs/benchmarks.md were taken). NODE_OPTIONS cannot carry --cpu-prof, hence this.
+function profilingOptions() {
+  const dir = process.env.RESTOCK_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 export const INSTANCE_PORT_STEP = 100;
 const READY_TIMEOUT_MS = 120_000;

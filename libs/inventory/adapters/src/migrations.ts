@@ -91,9 +91,31 @@ export class CreateReplenishmentPlanning1764300000200 implements MigrationInterf
   }
 }
 
+/**
+ * The units waiting on a SKU's open lines, kept beside its planning inputs. Every review summed
+ * them from `open_order_lines`, a row per open line: the largest statement of a pipeline run.
+ * SKUs named only by line facts get a row too (no lead time, not discontinued, as if absent).
+ */
+export class SkuPlanningBackordered1764800000000 implements MigrationInterface {
+  name = 'SkuPlanningBackordered1764800000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE sku_planning ADD COLUMN backordered bigint NOT NULL DEFAULT 0 CHECK (backordered >= 0)');
+    await runner.query(`
+      INSERT INTO sku_planning (sku, discontinued, backordered)
+      SELECT sku, false, sum(waiting) FROM open_order_lines GROUP BY sku HAVING sum(waiting) > 0
+      ON CONFLICT (sku) DO UPDATE SET backordered = EXCLUDED.backordered`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE sku_planning DROP COLUMN backordered');
+  }
+}
+
 export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [
   ...EVENT_STORE_MIGRATIONS,
   CreateStockReadModels1764000000200,
   CreateOperatorTables1764100000000,
   CreateReplenishmentPlanning1764300000200,
+  SkuPlanningBackordered1764800000000,
 ];

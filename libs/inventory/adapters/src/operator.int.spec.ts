@@ -191,6 +191,15 @@ describe('inventory operators', () => {
     for (const table of tablesOf(during)) expect({ seed, table: table.table, filled: table.rows > 0 }).toEqual({ seed, table: table.table, filled: true });
 
     await allProcessed(inputs.length);
+    // Each SKU's backordered total, moved line by line, still equals the sum over its open lines.
+    const drifted = await db.query<{ sku: string; backordered: string; waiting: string }>(
+      `SELECT p.sku, p.backordered, COALESCE(o.waiting, 0) AS waiting
+       FROM sku_planning p FULL JOIN (SELECT sku, sum(waiting) AS waiting FROM open_order_lines GROUP BY sku) o USING (sku)
+       WHERE COALESCE(p.backordered, 0) <> COALESCE(o.waiting, 0)`,
+    );
+    expect({ seed, drifted: drifted.rows }).toEqual({ seed, drifted: [] });
+    const waitingTotal = await db.query<{ n: string }>('SELECT COALESCE(sum(backordered), 0) AS n FROM sku_planning');
+    expect({ seed, waiting: Number(waitingTotal.rows[0]!.n) > 0 }).toEqual({ seed, waiting: true });
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { outcome: string; results: ProjectionReplayResult[] };

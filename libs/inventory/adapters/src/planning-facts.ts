@@ -108,11 +108,33 @@ async function projectOpenLines(tx: Queryable, facts: readonly OrderLineFact[], 
   const open = rows.filter((row) => !isClosed(row));
   const closed = rows.filter((row) => isClosed(row));
   if (open.length > 0) await upsertOpenLines(tx, open, suffix);
-  if (closed.length === 0) return;
+  if (closed.length > 0) {
+    await tx.query(
+      `DELETE FROM ${table('open_order_lines', suffix)} l USING unnest($1::text[], $2::text[], $3::text[]) AS k(sku, order_id, line_id)
+       WHERE l.sku = k.sku AND l.order_id = k.order_id AND l.line_id = k.line_id`,
+      [closed.map((r) => r.sku), closed.map((r) => r.orderId), closed.map((r) => r.lineId)],
+    );
+  }
+  const before = new Map(loaded.rows.map((row) => [lineKeyOf(row.sku, row.order_id, row.line_id), row.waiting]));
+  await addBackordered(tx, rows.map((row) => ({ sku: row.sku, units: row.waiting - (before.get(lineKeyOf(row.sku, row.orderId, row.lineId)) ?? 0) })), suffix);
+}
+
+/** Moves each SKU's total of waiting units (`sku_planning.backordered`) by what its lines moved. */
+async function addBackordered(tx: Queryable, moves: readonly { sku: string; units: number }[], suffix: string): Promise<void> {
+  const bySku = new Map<string, number>();
+  for (const { sku, units } of moves) bySku.set(sku, (bySku.get(sku) ?? 0) + units);
+  const changed = [...bySku].filter(([, units]) => units !== 0);
+  if (changed.length === 0) return;
+  // Not INSERT ... ON CONFLICT: the row it proposes must pass the CHECK, and a move down is negative.
+  // The batch holds its SKUs' locks, so no other writer adds a row between the two steps.
   await tx.query(
-    `DELETE FROM ${table('open_order_lines', suffix)} l USING unnest($1::text[], $2::text[], $3::text[]) AS k(sku, order_id, line_id)
-     WHERE l.sku = k.sku AND l.order_id = k.order_id AND l.line_id = k.line_id`,
-    [closed.map((r) => r.sku), closed.map((r) => r.orderId), closed.map((r) => r.lineId)],
+    `WITH moves AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS m(sku, units)),
+     moved AS (
+       UPDATE ${table('sku_planning', suffix)} p SET backordered = p.backordered + moves.units FROM moves WHERE p.sku = moves.sku RETURNING p.sku
+     )
+     INSERT INTO ${table('sku_planning', suffix)} (sku, discontinued, backordered)
+     SELECT sku, false, units FROM moves WHERE sku NOT IN (SELECT sku FROM moved)`,
+    [changed.map(([sku]) => sku), changed.map(([, units]) => units)],
   );
 }
 

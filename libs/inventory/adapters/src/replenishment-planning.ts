@@ -71,7 +71,7 @@ async function loadReviews(tx: Queryable, skus: readonly string[]): Promise<Map<
        COALESCE((SELECT sum(w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), 0) AS on_hand,
        COALESCE((SELECT sum(s.remaining_quantity) FROM supply_pipeline s WHERE s.sku = k.sku AND s.status = 'OPEN'), 0) AS on_order,
        COALESCE((SELECT l.allocated FROM sku_ledger l WHERE l.sku = k.sku), 0) AS allocated,
-       COALESCE((SELECT sum(o.waiting) FROM open_order_lines o WHERE o.sku = k.sku), 0) AS backordered,
+       COALESCE(p.backordered, 0) AS backordered,
        r.status, r.reorder_point, r.safety_stock,
        COALESCE((SELECT version FROM streams WHERE stream_id = $2 || k.sku), 0) AS version
      FROM unnest($1::text[]) AS k(sku)
