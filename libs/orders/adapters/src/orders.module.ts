@@ -4,6 +4,7 @@ import { OperatorModule, PlatformModule, ServiceConfig, ServiceDefinition } from
 import { FulfillmentFactsConsumer } from './fulfillment-facts/fulfillment-facts.consumer';
 import { ORDERS_MIGRATIONS } from './migrations';
 import { OrderIntakeConsumer } from './order-intake/order-intake.consumer';
+import { OrderStates } from './order-stream/order-states';
 import { OrdersController } from './order-intake/orders.controller';
 import { ordersOperations } from './orders-operations';
 
@@ -16,6 +17,8 @@ export class OrdersModule {
       module: OrdersModule,
       imports: [PlatformModule.forRoot(config), OperatorModule.forRoot(config, ordersOperations())],
       controllers: [OrdersController, OrderIntakeConsumer, FulfillmentFactsConsumer],
+      // One cache of order states for both consumers; a factory, as its constructor takes a size.
+      providers: [{ provide: OrderStates, useFactory: () => new OrderStates() }],
     };
   }
 }

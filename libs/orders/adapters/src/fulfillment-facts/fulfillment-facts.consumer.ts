@@ -15,6 +15,7 @@ import {
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
 import { LineFact } from '@restock/orders-domain';
 import { runOrderCommands } from '../order-stream/order-batch';
+import { OrderStates } from '../order-stream/order-states';
 
 // The contract validated every field and refused unknown ones, so the data already has the
 // domain's shape; a ledger change is about stock, not about an order, and is not for this service.
@@ -46,6 +47,8 @@ function lineFactOf(event: FulfillmentEvent): LineFact | null {
 /** Turns the saga's facts about order lines into the customer's updates. */
 @Controller()
 export class FulfillmentFactsConsumer {
+  constructor(private readonly orderStates: OrderStates) {}
+
   @EventPattern(TOPICS.fulfillmentEvents)
   async handle(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
     const commands = inputs.flatMap((input) => {
@@ -53,6 +56,6 @@ export class FulfillmentFactsConsumer {
       if (fact === null) return [];
       return [{ inputId: input.event.id, command: { type: 'RecordLineFact' as const, data: fact, metadata: { inputId: input.event.id, now: input.event.time } } }];
     });
-    return runOrderCommands(context.transaction, commands);
+    return runOrderCommands(context.transaction, commands, this.orderStates);
   }
 }

@@ -4,6 +4,7 @@ import { EcommerceOrderMessage, ORDER_CANCELLED, ORDER_PLACED, TOPICS } from '@r
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
 import { OrderCommand } from '@restock/orders-domain';
 import { runOrderCommands } from '../order-stream/order-batch';
+import { OrderStates } from '../order-stream/order-states';
 
 function commandOf(message: EcommerceOrderMessage): OrderCommand {
   const metadata = { inputId: message.id, now: message.time };
@@ -29,9 +30,11 @@ function commandOf(message: EcommerceOrderMessage): OrderCommand {
 /** Takes orders and cancellations in from the e-commerce platform (and from this service's HTTP API). */
 @Controller()
 export class OrderIntakeConsumer {
+  constructor(private readonly orderStates: OrderStates) {}
+
   @EventPattern(TOPICS.ecommerceOrders)
   async handle(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
     const commands = inputs.map((input) => ({ inputId: input.event.id, command: commandOf(input.event as EcommerceOrderMessage) }));
-    return runOrderCommands(context.transaction, commands);
+    return runOrderCommands(context.transaction, commands, this.orderStates);
   }
 }

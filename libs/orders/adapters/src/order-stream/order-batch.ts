@@ -3,6 +3,7 @@ import { Rejection } from '@restock/messaging';
 import { decide, evolve, OrderCommand, OrderEvent, orderIdOf, OrderRejection } from '@restock/orders-domain';
 import { projectOrders } from '../order-view/orders-read-model';
 import { outboxMessagesOf } from './order-messages';
+import { OrderStates } from './order-states';
 import { appendDecided, LoadedOrder, loadOrders } from './order-streams';
 
 function rejectionOf(inputId: string, error: OrderRejection): Rejection {
@@ -26,9 +27,10 @@ function decideInto(order: LoadedOrder, inputId: string, command: OrderCommand):
 export async function runOrderCommands(
   tx: Queryable,
   inputs: readonly { readonly inputId: string; readonly command: OrderCommand }[],
+  cache: OrderStates,
 ): Promise<{ rejected: Rejection[] }> {
   if (inputs.length === 0) return { rejected: [] };
-  const orders = await loadOrders(tx, inputs.map(({ command }) => orderIdOf(command)));
+  const orders = await loadOrders(tx, inputs.map(({ command }) => orderIdOf(command)), cache);
   const rejected: Rejection[] = [];
   // Kept in input order across orders, so demand for one SKU reaches the saga in arrival order.
   const decidedInOrder: OrderEvent[] = [];
@@ -41,7 +43,7 @@ export async function runOrderCommands(
     }
   }
   const changed = [...orders.values()].filter((order) => order.decided.length > 0);
-  await appendDecided(tx, changed);
+  await appendDecided(tx, changed, cache);
   await enqueue(tx, decidedInOrder.flatMap(outboxMessagesOf));
   await projectOrders(
     tx,

@@ -1,6 +1,7 @@
 import { deterministicId } from '@restock/contracts';
 import { appendToStreams, Queryable, StreamAppend } from '@restock/event-store';
 import { evolve, initialState, OrderEvent, OrderState } from '@restock/orders-domain';
+import { CachedOrder, OrderStates } from './order-states';
 
 export const ORDER_STREAM_PREFIX = 'order-';
 
@@ -20,47 +21,103 @@ export interface LoadedOrder {
 interface EventRow {
   stream_id: string;
   version: number;
+  event_id: string;
   type: string;
   data: unknown;
 }
 
-/** Loads every given order's stream in one query and folds each into its state. */
-export async function loadOrders(tx: Queryable, orderIds: readonly string[]): Promise<Map<string, LoadedOrder>> {
-  const unique = [...new Set(orderIds)];
-  const result = await tx.query<EventRow>(
-    'SELECT stream_id, version, type, data FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version',
-    [unique.map(streamIdOf)],
+interface HeadRow {
+  stream_id: string;
+  version: number;
+  event_id: string | null;
+}
+
+/**
+ * The cached states of the given orders that are still current: their stream's head, read in this
+ * transaction (after the batch took its orders' locks), is the version and event they were stored at.
+ */
+async function currentCachedOrders(tx: Queryable, orderIds: readonly string[], cache: OrderStates): Promise<Map<string, CachedOrder>> {
+  const known = orderIds.filter((orderId) => cache.get(orderId) !== undefined);
+  const current = new Map<string, CachedOrder>();
+  if (known.length === 0) return current;
+  const heads = await tx.query<HeadRow>(
+    `SELECT s.stream_id, s.version, e.event_id FROM streams s
+     LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
+     WHERE s.stream_id = ANY($1::text[])`,
+    [known.map(streamIdOf)],
   );
+  const headOf = new Map(heads.rows.map((row) => [row.stream_id, row]));
+  for (const orderId of known) {
+    const cached = cache.get(orderId)!;
+    const head = headOf.get(streamIdOf(orderId));
+    const headVersion = head?.version ?? 0;
+    const headEventId = head?.event_id ?? null;
+    if (headVersion === cached.version && headEventId === cached.lastEventId) current.set(orderId, cached);
+    else cache.drop(orderId);
+  }
+  return current;
+}
+
+/**
+ * Loads every given order's state: from the cache when it is still current, the others' streams in
+ * one query, folded. Every state loaded from the events goes into the cache.
+ */
+export async function loadOrders(tx: Queryable, orderIds: readonly string[], cache: OrderStates): Promise<Map<string, LoadedOrder>> {
+  const unique = [...new Set(orderIds)];
+  const cached = await currentCachedOrders(tx, unique, cache);
+  const toRead = unique.filter((orderId) => !cached.has(orderId));
   const byStream = new Map<string, EventRow[]>();
-  for (const row of result.rows) {
-    const rows = byStream.get(row.stream_id);
-    if (rows === undefined) byStream.set(row.stream_id, [row]);
-    else rows.push(row);
+  if (toRead.length > 0) {
+    const result = await tx.query<EventRow>(
+      'SELECT stream_id, version, event_id, type, data FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version',
+      [toRead.map(streamIdOf)],
+    );
+    for (const row of result.rows) {
+      const rows = byStream.get(row.stream_id);
+      if (rows === undefined) byStream.set(row.stream_id, [row]);
+      else rows.push(row);
+    }
   }
   return new Map(
     unique.map((orderId) => {
-      const rows = byStream.get(streamIdOf(orderId)) ?? [];
-      const state = rows.reduce<OrderState>((current, row) => evolve(current, { type: row.type, data: row.data } as OrderEvent), initialState());
-      const loadedVersion = rows.length === 0 ? 0 : rows[rows.length - 1]!.version;
-      return [orderId, { orderId, loadedVersion, loadedState: state, state, decided: [] }];
+      let entry = cached.get(orderId);
+      if (entry === undefined) {
+        const rows = byStream.get(streamIdOf(orderId)) ?? [];
+        const state = rows.reduce<OrderState>((current, row) => evolve(current, { type: row.type, data: row.data } as OrderEvent), initialState());
+        const last = rows[rows.length - 1];
+        entry = { state, version: last?.version ?? 0, lastEventId: last?.event_id ?? null };
+        cache.store(orderId, entry);
+      }
+      return [orderId, { orderId, loadedVersion: entry.version, loadedState: entry.state, state: entry.state, decided: [] }];
     }),
   );
 }
 
-/** Appends what the batch decided, every order against the version it was loaded at, in one call. */
-export async function appendDecided(tx: Queryable, orders: readonly LoadedOrder[]): Promise<void> {
-  const appends: StreamAppend[] = orders
-    .filter((order) => order.decided.length > 0)
-    .map((order) => ({
-      streamId: streamIdOf(order.orderId),
-      expectedVersion: order.loadedVersion,
-      events: order.decided.map(({ inputId, event }, index) => ({
-        // The same input deciding the same events on a retry gives the same ids.
-        id: deterministicId(inputId, streamIdOf(order.orderId), String(order.loadedVersion + index + 1)),
-        type: event.type,
-        data: event.data,
-        metadata: { causationId: inputId },
-      })),
-    }));
+function eventIdOf(order: LoadedOrder, index: number): string {
+  // The same input deciding the same events on a retry gives the same ids.
+  return deterministicId(order.decided[index]!.inputId, streamIdOf(order.orderId), String(order.loadedVersion + index + 1));
+}
+
+/**
+ * Appends what the batch decided, every order against the version it was loaded at, in one call,
+ * and stores the decided states in the cache (checked again by the next batch, so a transaction
+ * that rolls back leaves nothing a later batch would trust).
+ */
+export async function appendDecided(tx: Queryable, orders: readonly LoadedOrder[], cache: OrderStates): Promise<void> {
+  const changed = orders.filter((order) => order.decided.length > 0);
+  const appends: StreamAppend[] = changed.map((order) => ({
+    streamId: streamIdOf(order.orderId),
+    expectedVersion: order.loadedVersion,
+    events: order.decided.map(({ inputId, event }, index) => ({
+      id: eventIdOf(order, index),
+      type: event.type,
+      data: event.data,
+      metadata: { causationId: inputId },
+    })),
+  }));
   await appendToStreams(tx, appends);
+  for (const order of changed) {
+    const last = order.decided.length - 1;
+    cache.store(order.orderId, { state: order.state, version: order.loadedVersion + order.decided.length, lastEventId: eventIdOf(order, last) });
+  }
 }
