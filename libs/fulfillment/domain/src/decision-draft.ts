@@ -1,6 +1,6 @@
 import { assert } from './assertion';
 import { dayOfMs, formatOptionalDay, instantMs } from './calendar';
-import { type Eta, type EtaRevision, reviewQueue } from './eta-projection';
+import { type Eta, type EtaRevision, type KnownUnchanged, reviewQueue } from './eta-projection';
 import type { AllocationRevoked, EtaChangeCause, FulfillmentEvent, LineEtaChanged } from './events';
 import { evolve, setLineEta } from './evolve';
 import { type FulfillmentState, type OrderLine, lineKey, workingCopyOf, policyOf } from './fulfillment-state';
@@ -110,15 +110,21 @@ export function emitLast(draft: DecisionDraft, event: FulfillmentEvent): void {
   draft.events.push(event);
 }
 
-/** Re-projects every waiting line (rules 3, 6, 10) on the working copy. */
-export function reviewWaitingLines(draft: DecisionDraft, causeOf: EtaCauseOf): void {
+/**
+ * Re-projects every waiting line (rules 3, 6, 10) on the working copy; with `unchanged`, only as far
+ * as lines can differ (see reviewQueue).
+ */
+export function reviewWaitingLines(draft: DecisionDraft, causeOf: EtaCauseOf, unchanged?: KnownUnchanged): void {
   const state = workingCopy(draft);
   const policy = policyOf(state);
   if (policy === null || state.queue.length === 0) {
     draft.atRisk = [];
     return;
   }
-  const review = reviewQueue(state, policy, draft.nowMs, draft.today);
+  const review = reviewQueue(state, policy, draft.nowMs, draft.today, unchanged);
+  const stoppedAt = review.stoppedAt;
+  // Lines past where the walk stopped keep what an earlier review of this decision found at risk.
+  const atRiskBeyond = stoppedAt === null ? [] : draft.atRisk.filter(({ line }) => (state.lines.get(line.key)?.rank ?? Number.NEGATIVE_INFINITY) > stoppedAt.rank);
   for (const { line, quantity, reason } of review.cancellations) {
     apply(draft, {
       type: 'LineCancelled',
@@ -126,7 +132,7 @@ export function reviewWaitingLines(draft: DecisionDraft, causeOf: EtaCauseOf): v
     });
   }
   draft.pending = { lines: review.revisedLines, etas: review.revisedEtas, causeOf };
-  draft.atRisk = review.atRisk;
+  draft.atRisk = atRiskBeyond.length === 0 ? review.atRisk : [...review.atRisk, ...atRiskBeyond];
 }
 
 /**

@@ -29,6 +29,26 @@ export interface QueueReview {
   readonly cancellations: readonly WaitingCancellation[];
   /** Lines not yet told they are at risk that now are, with their new ETA. */
   readonly atRisk: readonly EtaRevision[];
+  /** The line the walk stopped at (see KnownUnchanged); null when it walked the whole queue. */
+  readonly stoppedAt: OrderLine | null;
+}
+
+/**
+ * What a decision knows about the waiting lines it did not touch, so that a walk of the queue may
+ * stop at the first line whose stored ETA it confirms: past it, every line would be projected as its
+ * stored ETA says. Both rest on the stored ETAs being what a full walk gave before the decision.
+ */
+export interface KnownUnchanged {
+  /**
+   * Every waiting unit is covered by the same purchase-order line as before: the decision took as
+   * many units off the front of the queue as off the purchase-order line that arrives first.
+   */
+  readonly coverage: boolean;
+  /**
+   * Units beyond the pipeline were beyond it before and are estimated alike: the latest expected
+   * day is the same, and no more units came off the pipeline than off the queue.
+   */
+  readonly estimates: boolean;
 }
 
 /** Open purchase-order lines in the order they will arrive (ties: placed earlier first). */
@@ -37,7 +57,7 @@ export function pipelineInArrivalOrder(state: FulfillmentState): SupplyLine[] {
 }
 
 /** Arrival order is by expected instant, so the last line carries the latest expected day. */
-function latestExpectedDayOf(pipelineInOrder: readonly SupplyLine[]): number | null {
+export function latestExpectedDayOf(pipelineInOrder: readonly SupplyLine[]): number | null {
   return pipelineInOrder.length > 0 ? pipelineInOrder[pipelineInOrder.length - 1].expectedDay : null;
 }
 
@@ -102,8 +122,13 @@ function limitExpired(line: OrderLine, policy: ProductPolicy, nowMs: number): bo
  * Rules 3, 6 and 10 in one FIFO walk of the queue against the pipeline: the ETA of every waiting
  * line, the waiting parts to cancel (deadline passed under CANCEL, or beyond the pipeline of a
  * discontinued product), and the lines that have just become at risk.
+ *
+ * With `unchanged`, the walk ends at the first line past which nothing can differ (see
+ * KnownUnchanged), so a receipt that fills the head of a long queue does not walk all of it. Time
+ * has no part in it: the decision caught up with time first (a new day or a passed deadline walks
+ * the whole queue), and a product being discontinued never stops early.
  */
-export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowMs: number, today: number): QueueReview {
+export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowMs: number, today: number, unchanged?: KnownUnchanged): QueueReview {
   const pipeline = pipelineInArrivalOrder(state);
   const latestExpectedDay = latestExpectedDayOf(pipeline);
   const discontinued = state.catalog.status === 'DISCONTINUED';
@@ -157,8 +182,14 @@ export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowM
     if (!line.atRisk && isAtRisk(eta, line, nowMs, dayOfMs(line.deadlineMs))) {
       atRisk.push({ line, eta });
     }
+    if (unchanged !== undefined && !discontinued && eta.day === line.etaDay && eta.confidence === line.etaConfidence) {
+      // Each later line's ETA is the later of its own and this one's, and its own is as before.
+      if (unchanged.coverage || (unchanged.estimates && uncovered > 0)) {
+        return { revisedLines, revisedEtas, cancellations, atRisk, stoppedAt: line };
+      }
+    }
   }
-  return { revisedLines, revisedEtas, cancellations, atRisk };
+  return { revisedLines, revisedEtas, cancellations, atRisk, stoppedAt: null };
 }
 
 /**

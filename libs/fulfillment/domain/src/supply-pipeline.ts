@@ -2,6 +2,8 @@ import { assertQuantity } from './assertion';
 import { instantMs } from './calendar';
 import type { AddSupply, CancelSupply, ReceiveStock, RescheduleSupply } from './commands';
 import { type DecisionDraft, apply, currentState, reviewWaitingLines } from './decision-draft';
+import { type KnownUnchanged, latestExpectedDayOf, pipelineInArrivalOrder } from './eta-projection';
+import type { FulfillmentState } from './fulfillment-state';
 import { type Rejection, rejection } from './rejection';
 import { flowStockToQueue } from './stock-allocation';
 
@@ -53,18 +55,36 @@ export function cancelSupply(command: CancelSupply, draft: DecisionDraft): Rejec
 export function receiveStock(command: ReceiveStock, draft: DecisionDraft): Rejection | null {
   const { receiptId, quantity, purchaseOrderId } = command.data;
   assertQuantity(quantity, 'quantity');
-  const supply = purchaseOrderId === null ? undefined : currentState(draft).pipeline.get(purchaseOrderId);
+  const before = currentState(draft);
+  const supply = purchaseOrderId === null ? undefined : before.pipeline.get(purchaseOrderId);
+  const pipelineQuantity = supply === undefined ? 0 : Math.min(quantity, supply.remaining);
+  const pipelineBefore = pipelineInArrivalOrder(before);
+  const waitingBefore = before.waitingTotal;
   apply(draft, {
     type: 'StockReceived',
-    data: {
-      receiptId,
-      quantity,
-      purchaseOrderId,
-      pipelineQuantity: supply === undefined ? 0 : Math.min(quantity, supply.remaining),
-      receivedAt: draft.now,
-    },
+    data: { receiptId, quantity, purchaseOrderId, pipelineQuantity, receivedAt: draft.now },
   });
   flowStockToQueue(draft);
-  reviewWaitingLines(draft, () => 'QUEUE_MOVED');
+  const after = currentState(draft);
+  const fromQueue = waitingBefore - after.waitingTotal;
+  reviewWaitingLines(draft, () => 'QUEUE_MOVED', unchangedByReceipt(pipelineBefore, after, purchaseOrderId, pipelineQuantity, fromQueue));
   return null;
+}
+
+/**
+ * What a receipt leaves as it was (see KnownUnchanged): it allocates from the head of the queue
+ * only, and takes `fromPipeline` units off one purchase-order line.
+ */
+function unchangedByReceipt(
+  pipelineBefore: ReturnType<typeof pipelineInArrivalOrder>,
+  after: FulfillmentState,
+  purchaseOrderId: string | null,
+  fromPipeline: number,
+  fromQueue: number,
+): KnownUnchanged {
+  const offTheFirstLine = fromPipeline === 0 || pipelineBefore[0]?.purchaseOrderId === purchaseOrderId;
+  return {
+    coverage: fromQueue === fromPipeline && offTheFirstLine,
+    estimates: fromQueue >= fromPipeline && latestExpectedDayOf(pipelineBefore) === latestExpectedDayOf(pipelineInArrivalOrder(after)),
+  };
 }
