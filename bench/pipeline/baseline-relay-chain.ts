@@ -4,6 +4,26 @@ import { ensureTopics, TopicNamer } from '@restock/messaging';
 import { benchProducer } from './kafka-io';
 
 const PARTITIONS = 6;
+/** Half the broker's default message.max.bytes (1 MiB), leaving room for record overhead. */
+const SEND_BYTES_MAX = 512 * 1024;
+
+function chunksWithin(messages: readonly { key: string; value: string }[], bytesMax: number): { key: string; value: string }[][] {
+  const chunks: { key: string; value: string }[][] = [];
+  let chunk: { key: string; value: string }[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = message.key.length + message.value.length;
+    if (chunk.length > 0 && bytes + size > bytesMax) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 interface Hop {
   readonly from: string;
@@ -90,7 +110,9 @@ export class BaselineRelayChain {
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         const out = batch.messages.flatMap((message) => hop.relay(JSON.parse(message.value!.toString()) as Record<string, unknown>));
-        if (out.length > 0) await producer.send({ topic: this.namer.physical(hop.to), acks: -1, messages: out });
+        // In sends of at most SEND_BYTES_MAX, as the product's relay does: a fetch of 1 MiB that a hop
+        // fans out would otherwise make a record batch the broker refuses (message.max.bytes).
+        for (const chunk of chunksWithin(out, SEND_BYTES_MAX)) await producer.send({ topic: this.namer.physical(hop.to), acks: -1, messages: chunk });
         const last = batch.messages[batch.messages.length - 1];
         if (last) {
           resolveOffset(last.offset);
