@@ -111,7 +111,7 @@ export async function chaosPostgres() {
   if (process.env.DATABASE_URL || !canCreateCluster()) {
     const serverUrl = await ensurePostgres();
     const why = process.env.DATABASE_URL ? 'DATABASE_URL names a server that is not ours' : 'this machine cannot create a PostgreSQL cluster of its own (needs root and pg_createcluster)';
-    return { serverUrl, owned: false, restart: null, note: `${why}; the PostgreSQL restart is skipped` };
+    return { serverUrl, owned: false, restart: null, stop: async () => {}, note: `${why}; the PostgreSQL restart is skipped` };
   }
   const version = postgresVersion();
   if (!clusterExists(version)) {
@@ -133,6 +133,9 @@ export async function chaosPostgres() {
     restart: async () => {
       run('pg_ctlcluster', ['--skip-systemctl-redirect', version, CHAOS_POSTGRES_CLUSTER, 'restart']);
       await waitForPostgres(serverUrl);
+    },
+    stop: async () => {
+      run('pg_ctlcluster', ['--skip-systemctl-redirect', version, CHAOS_POSTGRES_CLUSTER, 'stop']);
     },
   };
 }

@@ -48,7 +48,7 @@ function parseOptions(argv) {
     .option('--no-rolling-restart', 'skip the rolling SIGTERM restart of every service')
     .option('--drain-timeout <s>', 'seconds to wait for lag 0 after the workload', integer('--drain-timeout', 1), 900)
     .option('--keep', 'keep the database and topics after a passing run')
-    .option('--stop-infra', 'stop the broker this run started when done')
+    .option('--stop-infra', 'stop the broker and the PostgreSQL cluster of the run when done')
     .parse(argv);
   const options = program.opts();
   options.seed ??= randomBytes(4).readUInt32BE(0) % 1_000_000;
@@ -312,7 +312,10 @@ async function main() {
     await pool.end().catch(() => {});
     if (!failed && !options.keep) await dropDatabase(infra.postgres.serverUrl, databaseName).catch(() => {});
     else log(`chaos: kept database ${databaseName} and topics ${prefix}*`);
-    if (options.stopInfra) await infra.kafka.stop();
+    if (options.stopInfra) {
+      await infra.kafka.stop().catch((error) => log(`chaos: stopping the broker failed: ${error.message}`));
+      await infra.postgres.stop().catch((error) => log(`chaos: stopping the PostgreSQL cluster failed: ${error.message}`));
+    }
   }
   process.exit(failed ? 1 : 0);
 }

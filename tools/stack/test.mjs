@@ -20,8 +20,9 @@ import {
 
 const JEST_MAX_WORKERS = 2;
 // The chaos phase counts as one test; about 1,000 orders with 5 kills and 1 broker restart fit
-// in a few minutes on a 2-core machine.
-const CHAOS_ARGS = ['--orders', '1000', '--skus', '50', '--receipts', '200', '--kills', '5', '--broker-restarts', '1', '--pg-restarts', '0', '--rate', '100'];
+// in a few minutes on a 2-core machine. Like the rest of the run, it stops the broker and the
+// PostgreSQL cluster it started, so nothing keeps running on the machine afterwards.
+const CHAOS_ARGS = ['--orders', '1000', '--skus', '50', '--receipts', '200', '--kills', '5', '--broker-restarts', '1', '--pg-restarts', '0', '--rate', '100', '--stop-infra'];
 const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
 
 function run(command, args, env) {
