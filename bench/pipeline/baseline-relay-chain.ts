@@ -50,6 +50,8 @@ export class BaselineRelayChain {
   private readonly consumers: Consumer[] = [];
   private readonly producers: Producer[] = [];
   private readonly linesBack = new Map<string, number>();
+  /** The first crash of a hop's consumer that kafkajs does not restart: the chain has stopped. */
+  failure: Error | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -102,6 +104,9 @@ export class BaselineRelayChain {
     await producer.connect();
     this.producers.push(producer);
     const consumer = this.kafka.consumer({ groupId: this.namer.physical(`baseline.${hop.from}`), maxWaitTimeInMs: 100, maxBytesPerPartition: 1_048_576 });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.failure ??= new Error(`baseline hop ${hop.from} -> ${hop.to} crashed: ${payload.error.message}`);
+    });
     await consumer.connect();
     this.consumers.push(consumer);
     await consumer.subscribe({ topic: this.namer.physical(hop.from), fromBeginning: true });

@@ -43,6 +43,8 @@ export class UpdatesReader {
   allocatedUnits = 0;
   private consumer: Consumer | null = null;
   private readonly seen = new Set<string>();
+  private crash: Error | null = null;
+  private readonly otherFailures: (() => Error | null)[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -52,6 +54,9 @@ export class UpdatesReader {
 
   async start(): Promise<void> {
     this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: READER_MAX_WAIT_MS, maxBytesPerPartition: 4_194_304 });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.crash ??= payload.error;
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
@@ -62,6 +67,16 @@ export class UpdatesReader {
         for (const message of batch.messages) this.record(JSON.parse(message.value!.toString()) as CustomerUpdate & { id: string }, atMs);
       },
     });
+  }
+
+  /** Another part of the run whose failure means the awaited updates will never come. */
+  alsoFailWhen(failure: () => Error | null): void {
+    this.otherFailures.push(failure);
+  }
+
+  /** Why the updates stopped for good: this reader's consumer or a watched part crashed and will not restart. */
+  failure(): Error | null {
+    return this.crash ?? this.otherFailures.map((failure) => failure()).find((error) => error !== null) ?? null;
   }
 
   private record(update: CustomerUpdate & { id: string }, atMs: number): void {
@@ -81,9 +96,12 @@ export class UpdatesReader {
   }
 }
 
-export async function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<number> {
+/** Waits for `condition`; fails at the timeout, or at once when `failure` reports why it cannot come true. */
+export async function until(condition: () => boolean, timeoutMs: number, describe: () => string, failure: () => Error | null = () => null): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
+    const failed = failure();
+    if (failed !== null) throw new Error(`${describe()}: ${failed.message}`, { cause: failed });
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${describe()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -59,7 +59,7 @@ async function warmUp(producer: Producer, namer: TopicNamer, reader: UpdatesRead
   const value = order.value.split(order.orderId).join(orderId).replace(/"id":"[^"]+"/, `"id":"${orderId}"`);
   const warm: OrderMessage = { ...order, key: orderId, orderId, value };
   await sendChunk(producer, namer, [warm]);
-  await until(() => reader.acknowledgedAt.has(orderId), TIMEOUT_MS_MIN, () => `${label}: the warm-up order was not acknowledged`);
+  await until(() => reader.acknowledgedAt.has(orderId), TIMEOUT_MS_MIN, () => `${label}: the warm-up order was not acknowledged`, () => reader.failure());
 }
 
 /** Publishes everything at once and waits for every acknowledgement and every allocation. */
@@ -70,7 +70,7 @@ async function maximumRate(producer: Producer, namer: TopicNamer, reader: Update
   await publish(producer, namer, workload.messages);
   const orderIds = workload.messages.filter(isOrder).map((message) => message.orderId);
   const done = () => orderIds.every((orderId) => reader.acknowledgedAt.has(orderId)) && reader.allocatedUnits - allocatedBefore >= workload.receivedUnits;
-  const finishedAt = await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label));
+  const finishedAt = await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label), () => reader.failure());
   const seconds = (finishedAt - startedAt) / 1000;
   return { linesPerSecond: workload.lines / seconds, seconds };
 }
@@ -100,7 +100,7 @@ async function latencyAtRate(producer: Producer, namer: TopicNamer, reader: Upda
     await new Promise((resolve) => setTimeout(resolve, PACING_TICK_MS));
   }
   const done = () => [...sentAt.keys()].every((orderId) => reader.acknowledgedAt.has(orderId)) && reader.allocatedUnits - allocatedBefore >= workload.receivedUnits;
-  await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label));
+  await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label), () => reader.failure());
   const latencies = [...sentAt].map(([orderId, at]) => reader.acknowledgedAt.get(orderId)! - at);
   return { p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), linesPerSecond: (workload.lines * 1000) / (performance.now() - startedAt) };
 }
@@ -110,6 +110,7 @@ async function withBaseline<T>(kafka: Kafka, namer: TopicNamer, work: (producer:
   const reader = new UpdatesReader(kafka, namer.physical(TOPICS.customerUpdates), namer.physical(`reader-${randomBytes(3).toString('hex')}`));
   const producer = benchProducer(kafka);
   await chain.start();
+  reader.alsoFailWhen(() => chain.failure);
   await reader.start();
   await producer.connect();
   try {
