@@ -1,0 +1,56 @@
+import { dayOfMs, instantMs } from './calendar';
+import { decide } from './decide';
+import { evolve } from './evolve';
+import { reviewQueue } from './eta-projection';
+import { policyOf } from './fulfillment-state';
+import { backorderQueue } from './read-models';
+import { addSupply, defineProduct, placeLine, receiveStock } from './testing/fulfillment-commands';
+import { stateAfter } from './testing/given-when-then';
+
+const DEC_1 = '2026-12-01T10:00:00Z';
+const LATER_ON_DEC_1 = '2026-12-01T16:00:00Z';
+const NOW_MS = instantMs(DEC_1, 'now');
+
+/** 40 lines of one unit: PO-1 (10 units, Dec 5) covers the first 10, PO-2 (20, Dec 9) the next 20, 10 lie beyond. */
+function queueOfForty() {
+  return stateAfter([
+    defineProduct(DEC_1),
+    addSupply(DEC_1, 'PO-1', 10, '2026-12-05T09:00:00Z'),
+    addSupply(DEC_1, 'PO-2', 20, '2026-12-09T09:00:00Z'),
+    ...Array.from({ length: 40 }, (_, index) => placeLine(DEC_1, `O${index}`, 1)),
+  ]);
+}
+
+describe('re-projecting the queue as far as it can change', () => {
+  it('walks every line when nothing is known to be unchanged', () => {
+    const state = queueOfForty();
+    const review = reviewQueue(state, policyOf(state)!, NOW_MS, dayOfMs(NOW_MS));
+    expect({ stoppedAt: review.stoppedAt, revised: review.revisedLines.length }).toEqual({ stoppedAt: null, revised: 0 });
+  });
+
+  it('stops at the first line it confirms when every unit keeps its covering purchase-order line', () => {
+    const state = queueOfForty();
+    const review = reviewQueue(state, policyOf(state)!, NOW_MS, dayOfMs(NOW_MS), { coverage: true, estimates: false });
+    expect(review.stoppedAt?.orderId).toBe('O0');
+  });
+
+  it('stops only beyond the pipeline when only the estimates are known to be unchanged', () => {
+    const state = queueOfForty();
+    const review = reviewQueue(state, policyOf(state)!, NOW_MS, dayOfMs(NOW_MS), { coverage: false, estimates: true });
+    expect(review.stoppedAt?.orderId).toBe('O30');
+  });
+
+  it.each([
+    ['the first purchase order to arrive', 'PO-1', 4],
+    ['a later purchase order', 'PO-2', 4],
+    ['no purchase order', null, 3],
+  ])('leaves every waiting line with the ETA of a full walk after a receipt against %s', (_, purchaseOrderId, quantity) => {
+    const state = queueOfForty();
+    const decision = decide(receiveStock(LATER_ON_DEC_1, 'R1', quantity, purchaseOrderId), state);
+    if (decision.status !== 'DECIDED') throw new Error(`the receipt was rejected: ${decision.rejection.code}`);
+    for (const event of decision.events) evolve(state, event);
+    const nowMs = instantMs(LATER_ON_DEC_1, 'now');
+    const full = reviewQueue(state, policyOf(state)!, nowMs, dayOfMs(nowMs));
+    expect({ waiting: backorderQueue(state).length, stale: full.revisedLines.map((line) => line.orderId) }).toEqual({ waiting: 40 - quantity, stale: [] });
+  });
+});
