@@ -53,9 +53,15 @@ export class BaselineRelayChain {
   /** The first crash of a hop's consumer that kafkajs does not restart: the chain has stopped. */
   failure: Error | null = null;
 
+  /**
+   * `transactional`: each hop sends a batch's output and its consumed offsets in one Kafka
+   * transaction, as the product's relays publish (exactly-once), instead of sending and then
+   * committing the offsets. An informative second baseline; the target is judged against the plain one.
+   */
   constructor(
     private readonly kafka: Kafka,
     private readonly namer: TopicNamer,
+    private readonly transactional = false,
   ) {}
 
   private hops(): Hop[] {
@@ -100,10 +106,13 @@ export class BaselineRelayChain {
   }
 
   private async startHop(hop: Hop): Promise<void> {
-    const producer = benchProducer(this.kafka);
+    const groupId = this.namer.physical(`baseline.${hop.from}`);
+    const producer = this.transactional
+      ? this.kafka.producer({ transactionalId: `${groupId}.relay`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+      : benchProducer(this.kafka);
     await producer.connect();
     this.producers.push(producer);
-    const consumer = this.kafka.consumer({ groupId: this.namer.physical(`baseline.${hop.from}`), maxWaitTimeInMs: 100, maxBytesPerPartition: 1_048_576 });
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, maxBytesPerPartition: 1_048_576 });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.failure ??= new Error(`baseline hop ${hop.from} -> ${hop.to} crashed: ${payload.error.message}`);
     });
@@ -112,17 +121,33 @@ export class BaselineRelayChain {
     await consumer.subscribe({ topic: this.namer.physical(hop.from), fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 3,
+      // One producer per hop can hold one transaction at a time, so transactional hops take their
+      // partitions' batches in turn (the product's relay, too, runs one transaction at a time).
+      partitionsConsumedConcurrently: this.transactional ? 1 : 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         const out = batch.messages.flatMap((message) => hop.relay(JSON.parse(message.value!.toString()) as Record<string, unknown>));
+        const last = batch.messages[batch.messages.length - 1];
+        const offsets = last ? [{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }] : [];
         // In sends of at most SEND_BYTES_MAX, as the product's relay does: a fetch of 1 MiB that a hop
         // fans out would otherwise make a record batch the broker refuses (message.max.bytes).
-        for (const chunk of chunksWithin(out, SEND_BYTES_MAX)) await producer.send({ topic: this.namer.physical(hop.to), acks: -1, messages: chunk });
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) {
-          resolveOffset(last.offset);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }]);
+        const chunks = chunksWithin(out, SEND_BYTES_MAX);
+        if (this.transactional) {
+          const transaction = await producer.transaction();
+          try {
+            for (const chunk of chunks) await transaction.send({ topic: this.namer.physical(hop.to), acks: -1, messages: chunk });
+            if (offsets.length > 0) {
+              await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: offsets.map(({ partition, offset }) => ({ partition, offset })) }] });
+            }
+            await transaction.commit();
+          } catch (error) {
+            await transaction.abort().catch(() => undefined);
+            throw error;
+          }
+        } else {
+          for (const chunk of chunks) await producer.send({ topic: this.namer.physical(hop.to), acks: -1, messages: chunk });
+          if (offsets.length > 0) await consumer.commitOffsets(offsets);
         }
+        if (last) resolveOffset(last.offset);
         await heartbeat();
       },
     });
