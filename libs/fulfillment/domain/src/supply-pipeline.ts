@@ -3,7 +3,7 @@ import { instantMs } from './calendar';
 import type { AddSupply, CancelSupply, ReceiveStock, RescheduleSupply } from './commands';
 import { type DecisionDraft, apply, currentState, reviewWaitingLines } from './decision-draft';
 import { type KnownUnchanged, latestExpectedDayOf, pipelineInArrivalOrder } from './eta-projection';
-import type { FulfillmentState } from './fulfillment-state';
+import type { FulfillmentState, SupplyLine } from './fulfillment-state';
 import { type Rejection, rejection } from './rejection';
 import { flowStockToQueue } from './stock-allocation';
 
@@ -76,7 +76,7 @@ export function receiveStock(command: ReceiveStock, draft: DecisionDraft): Rejec
  * only, and takes `fromPipeline` units off one purchase-order line.
  */
 function unchangedByReceipt(
-  pipelineBefore: ReturnType<typeof pipelineInArrivalOrder>,
+  pipelineBefore: readonly SupplyLine[],
   after: FulfillmentState,
   purchaseOrderId: string | null,
   fromPipeline: number,
