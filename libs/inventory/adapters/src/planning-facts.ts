@@ -125,15 +125,17 @@ async function addBackordered(tx: Queryable, moves: readonly { sku: string; unit
   for (const { sku, units } of moves) bySku.set(sku, (bySku.get(sku) ?? 0) + units);
   const changed = [...bySku].filter(([, units]) => units !== 0);
   if (changed.length === 0) return;
-  // Not INSERT ... ON CONFLICT: the row it proposes must pass the CHECK, and a move down is negative.
-  // The batch holds its SKUs' locks, so no other writer adds a row between the two steps.
+  // Existing rows first: an INSERT ... ON CONFLICT proposes a row that must pass the CHECK, and a
+  // move down is negative. A SKU without a row had nothing waiting, so its move is not negative; the
+  // batch holds its SKUs' locks, and ON CONFLICT covers a writer that holds none.
   await tx.query(
     `WITH moves AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS m(sku, units)),
      moved AS (
        UPDATE ${table('sku_planning', suffix)} p SET backordered = p.backordered + moves.units FROM moves WHERE p.sku = moves.sku RETURNING p.sku
      )
-     INSERT INTO ${table('sku_planning', suffix)} (sku, discontinued, backordered)
-     SELECT sku, false, units FROM moves WHERE sku NOT IN (SELECT sku FROM moved)`,
+     INSERT INTO ${table('sku_planning', suffix)} AS p (sku, discontinued, backordered)
+     SELECT sku, false, units FROM moves WHERE sku NOT IN (SELECT sku FROM moved)
+     ON CONFLICT (sku) DO UPDATE SET backordered = p.backordered + EXCLUDED.backordered`,
     [changed.map(([sku]) => sku), changed.map(([, units]) => units)],
   );
 }
