@@ -135,6 +135,26 @@ export async function streamVersion(q: Queryable, streamId: string): Promise<num
   return result.rows[0]?.version ?? 0;
 }
 
+/** Where a stream stands: its version and the id of the event at it (null for a stream with no events). */
+export interface StreamHead {
+  readonly version: number;
+  readonly lastEventId: string | null;
+}
+
+/**
+ * The heads of the given streams that exist, by stream id, in one query. A cache of states folded
+ * from streams compares both parts: a state decided in a transaction that rolled back can have the
+ * version of another writer's committed history, but not the id of its last event.
+ */
+export async function readStreamHeads(q: Queryable, streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
+  const result = await q.query<{ stream_id: string; version: number; event_id: string | null }>(
+    `SELECT s.stream_id, s.version, e.event_id FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
+     WHERE s.stream_id = ANY($1::text[])`,
+    [streamIds],
+  );
+  return new Map(result.rows.map((row) => [row.stream_id, { version: row.version, lastEventId: row.event_id }]));
+}
+
 export async function readStream(q: Queryable, streamId: string, afterVersion = 0): Promise<StoredEvent[]> {
   const result = await q.query<EventRow>(
     `SELECT position, transaction_id::text, stream_id, version, event_id, type, data, metadata, recorded_at

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Database, Queryable } from './database';
 import { Checkpoint, readAllCommitted, readAllVisible, START, StoredEvent } from './event-store';
 import { assertIdentifier, Projection, TableChecksum } from './projection';
@@ -193,10 +194,6 @@ async function finish(tx: Queryable, projection: Projection, options: ReplayOpti
   else for (const table of projection.tables) await tx.query(`DROP TABLE ${assertIdentifier(table + REPLAY_SUFFIX)}`);
   await tx.query('DELETE FROM projection_checkpoints WHERE projection = $1', [checkpointName(projection)]);
   return { comparisons, eventsRead };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function checksum(tx: Queryable, projection: Projection, table: string, suffix: string): Promise<TableChecksum> {

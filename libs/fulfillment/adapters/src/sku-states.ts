@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { Queryable, readStream } from '@restock/event-store';
+import { Queryable, readStream, readStreamHeads, StreamHead } from '@restock/event-store';
 import { evolve, FulfillmentEvent, FulfillmentState, initialState, restoreFrom, snapshotHead, snapshotLines } from '@restock/fulfillment-domain';
 import { loadSnapshots } from './sku-snapshots';
 
@@ -38,11 +38,6 @@ export interface LoadedSku {
    * event id tells them apart.
    */
   readonly lastEventId?: string | null;
-}
-
-interface StreamHead {
-  readonly version: number;
-  readonly lastEventId: string | null;
 }
 
 export const SKU_STREAM_PREFIX = 'sku-';
@@ -146,12 +141,8 @@ export class SkuStates {
   }
 
   private async headsOf(q: Queryable, skus: readonly string[]): Promise<Map<string, StreamHead>> {
-    const result = await q.query<{ stream_id: string; version: number; event_id: string | null }>(
-      `SELECT s.stream_id, s.version, e.event_id FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
-       WHERE s.stream_id = ANY($1::text[])`,
-      [skus.map(streamIdOf)],
-    );
-    return new Map(result.rows.map((row) => [row.stream_id.slice(SKU_STREAM_PREFIX.length), { version: row.version, lastEventId: row.event_id }]));
+    const heads = await readStreamHeads(q, skus.map(streamIdOf));
+    return new Map([...heads].map(([streamId, head]) => [streamId.slice(SKU_STREAM_PREFIX.length), head]));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { StreamHead } from '@restock/event-store';
 import { OrderState } from '@restock/orders-domain';
 
 /**
@@ -7,16 +8,9 @@ import { OrderState } from '@restock/orders-domain';
  */
 export const ORDER_CACHE_ORDERS_MAX = 20_000;
 
-export interface CachedOrder {
+/** An order's state and the stream head it was folded to (see readStreamHeads for why both parts). */
+export interface CachedOrder extends StreamHead {
   readonly state: OrderState;
-  /** The stream version `state` reflects. */
-  readonly version: number;
-  /**
-   * The id of the event at `version` (null at version 0). A state is stored before its transaction
-   * commits; when that transaction fails and another writer commits as many events, the versions
-   * agree and only the event id tells the histories apart.
-   */
-  readonly lastEventId: string | null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { deterministicId } from '@restock/contracts';
-import { appendToStreams, Queryable, StreamAppend } from '@restock/event-store';
+import { appendToStreams, Queryable, readStreamHeads, StreamAppend } from '@restock/event-store';
 import { evolve, initialState, OrderEvent, OrderState } from '@restock/orders-domain';
 import { CachedOrder, OrderStates } from './order-states';
 
@@ -26,12 +26,6 @@ interface EventRow {
   data: unknown;
 }
 
-interface HeadRow {
-  stream_id: string;
-  version: number;
-  event_id: string | null;
-}
-
 /**
  * The cached states of the given orders that are still current: their stream's head, read in this
  * transaction (after the batch took its orders' locks), is the version and event they were stored at.
@@ -40,19 +34,11 @@ async function currentCachedOrders(tx: Queryable, orderIds: readonly string[], c
   const known = orderIds.filter((orderId) => cache.get(orderId) !== undefined);
   const current = new Map<string, CachedOrder>();
   if (known.length === 0) return current;
-  const heads = await tx.query<HeadRow>(
-    `SELECT s.stream_id, s.version, e.event_id FROM streams s
-     LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
-     WHERE s.stream_id = ANY($1::text[])`,
-    [known.map(streamIdOf)],
-  );
-  const headOf = new Map(heads.rows.map((row) => [row.stream_id, row]));
+  const heads = await readStreamHeads(tx, known.map(streamIdOf));
   for (const orderId of known) {
     const cached = cache.get(orderId)!;
-    const head = headOf.get(streamIdOf(orderId));
-    const headVersion = head?.version ?? 0;
-    const headEventId = head?.event_id ?? null;
-    if (headVersion === cached.version && headEventId === cached.lastEventId) current.set(orderId, cached);
+    const head = heads.get(streamIdOf(orderId)) ?? { version: 0, lastEventId: null };
+    if (head.version === cached.version && head.lastEventId === cached.lastEventId) current.set(orderId, cached);
     else cache.drop(orderId);
   }
   return current;
