@@ -24,7 +24,7 @@ const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.jso
 
 /** The Node options a service runs with, before the TypeScript loader. */
 export function nodeOptionsOf(name) {
-  return [...(NODE_OPTIONS[name] ?? []), ...profilingOptions()];
+  return [...(NODE_OPTIONS[name] ?? [])];
 }
 
 // RESTOCK_CPU_PROFILE_DIR=<dir>: every service writes a V8 CPU profile there when it exits (how the
@@ -76,7 +76,7 @@ export function startService({
   quiet = false,
 }) {
   const label = instance === 0 ? name : `${name}#${instance + 1}`;
-  const child = spawn(process.execPath, [...nodeOptionsOf(name), '-r', '@swc-node/register', entry], {
+  const child = spawn(process.execPath, [...nodeOptionsOf(name), ...profilingOptions(), '-r', '@swc-node/register', entry], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
