@@ -1,11 +1,11 @@
-import { Database, runMigrations } from '@restock/event-store';
+import { Database, Queryable, runMigrations } from '@restock/event-store';
 import { evolve, initialState, LineDecision, OrderCommand, OrderEvent, OrderState } from '@restock/orders-domain';
 import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { randomUUID } from 'node:crypto';
 import { ORDERS_MIGRATIONS } from '../migrations';
 import { runOrderCommands } from './order-batch';
 import { OrderStates } from './order-states';
-import { streamIdOf } from './order-streams';
+import { loadOrders, streamIdOf } from './order-streams';
 
 const NOW = '2026-12-01T10:00:05Z';
 
@@ -123,6 +123,26 @@ describe('order states cached between batches', () => {
     const causes = await db.query<{ causation: string }>("SELECT metadata->>'causationId' AS causation FROM events WHERE stream_id = $1 ORDER BY version", [streamIdOf(other)]);
     expect(causes.rows.map((row) => row.causation)).toContain('second-try');
     expect(causes.rows.map((row) => row.causation)).not.toContain('first-try');
+  });
+
+  it('uses an entry checked against its head even when a batch of the other topic evicts it meanwhile', async () => {
+    // Both consumers of the process share the cache. While one batch waits for its orders' stream
+    // heads, the other may store orders and push these out; the checked entries are still good.
+    const orderId = `O-${randomUUID()}`;
+    const cache = new OrderStates();
+    await run(cache, placeOrder(orderId, ['1', '2']));
+    const placed = cache.get(orderId)!;
+    const loaded = await db.transaction(async (tx) => {
+      const evictingWhileQuerying: Queryable = {
+        query: (sql, params) => {
+          cache.drop(orderId);
+          return tx.query(sql, params as unknown[]);
+        },
+      };
+      return loadOrders(evictingWhileQuerying, [orderId], cache);
+    });
+    expect(loaded.get(orderId)?.loadedState).toEqual(placed.state);
+    expect(loaded.get(orderId)?.loadedVersion).toBe((await storedState(orderId)).version);
   });
 
   it('holds at most its size, dropping the least recently stored orders', () => {

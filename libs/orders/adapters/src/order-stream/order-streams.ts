@@ -31,15 +31,21 @@ interface EventRow {
  * transaction (after the batch took its orders' locks), is the version and event they were stored at.
  */
 async function currentCachedOrders(tx: Queryable, orderIds: readonly string[], cache: OrderStates): Promise<Map<string, CachedOrder>> {
-  const known = orderIds.filter((orderId) => cache.get(orderId) !== undefined);
+  // Taken before the head query: while it runs, the other topic's batch may store orders and evict these.
+  const known = orderIds.flatMap((orderId) => {
+    const cached = cache.get(orderId);
+    return cached === undefined ? [] : [{ orderId, cached }];
+  });
   const current = new Map<string, CachedOrder>();
   if (known.length === 0) return current;
-  const heads = await readStreamHeads(tx, known.map(streamIdOf));
-  for (const orderId of known) {
-    const cached = cache.get(orderId)!;
+  const heads = await readStreamHeads(
+    tx,
+    known.map(({ orderId }) => streamIdOf(orderId)),
+  );
+  for (const { orderId, cached } of known) {
     const head = heads.get(streamIdOf(orderId)) ?? { version: 0, lastEventId: null };
     if (head.version === cached.version && head.lastEventId === cached.lastEventId) current.set(orderId, cached);
-    else cache.drop(orderId);
+    else if (cache.get(orderId) === cached) cache.drop(orderId);
   }
   return current;
 }
