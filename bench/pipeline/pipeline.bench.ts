@@ -197,7 +197,9 @@ export async function pipelineBenchmark(options: PipelineOptions): Promise<Bench
       await stack.close();
     }
   } finally {
-    await database.drop();
+    // RESTOCK_BENCH_KEEP_DATABASE=1 keeps it, to look at its plans and table statistics afterwards.
+    if (process.env['RESTOCK_BENCH_KEEP_DATABASE'] === '1') log(`pipeline: database kept: ${database.url}`);
+    else await database.drop();
   }
   const rate = LATENCY_RATE_SHARE * productMax.linesPerSecond;
   const secondOrders = ordersOnly(buildWorkload(second.lines, skus, `B2${runId}`, PHASE_TWO_START, 2));

@@ -146,6 +146,62 @@ describe('batch consumer', () => {
     }
   }, 60_000);
 
+  it('passes over the types its handler does not take: no effect, no record, offsets committed; a bad one is still dead-lettered', async () => {
+    const sku = `SKU-${randomUUID()}`;
+    const counted = (countedQuantity: number) =>
+      cloudEvent({
+        id: randomUUID(),
+        source: 'test/warehouse',
+        type: 'CycleCounted',
+        time: '2026-12-01T10:00:00Z',
+        data: { countId: randomUUID(), sku, warehouseId: 'WH-1', countedQuantity, countedAt: '2026-12-01T10:00:00Z' },
+      });
+    const taken = goodsReceived(sku, 2);
+    const passedOver = [counted(5), counted(7)];
+    const badCount = { ...counted(1), data: { ...counted(1).data, countedQuantity: -1 } };
+    await kafka.publish(TOPIC, [
+      { key: sku, value: passedOver[0]! },
+      { key: sku, value: taken },
+      { key: sku, value: badCount },
+      { key: sku, value: passedOver[1]! },
+    ]);
+    const groupId = `types-${randomUUID()}`;
+    const receipts = new BatchConsumer({
+      kafka: kafka.kafka,
+      namer: kafka.namer,
+      db,
+      groupId,
+      consumerName: groupId,
+      topics: [TOPIC],
+      handlerFor: () => recordEffects,
+      typesTakenBy: () => new Set(['GoodsReceived']),
+    });
+    await receipts.start();
+    try {
+      await eventually(async () => ((await effectsOf([taken.id])).get(taken.id) === 1 ? true : undefined), 30_000);
+      const letters = await kafka.readUntil(deadLetterTopic(TOPIC), (read) => read.some((m) => m.key?.toString() === sku));
+      expect(letters.filter((m) => m.key?.toString() === sku).map((m) => m.headers?.[DLQ_HEADER.code]?.toString())).toEqual(['INVALID_DATA']);
+    } finally {
+      await receipts.stop();
+    }
+    // The topic holds the other tests' receipts too, which this new group takes as well.
+    const mine = [...passedOver, taken, badCount].map((event) => event.id);
+    const recorded = await db.query<{ input_id: string }>('SELECT input_id FROM processed_inputs WHERE consumer = $1 AND input_id = ANY($2)', [groupId, mine]);
+    expect(recorded.rows.map((row) => row.input_id)).toEqual([taken.id]);
+
+    // The same group, now taking every type: the counts passed over are behind its committed offsets.
+    const marker = goodsReceived(sku, 1);
+    await kafka.publish(TOPIC, [{ key: sku, value: marker }]);
+    const everything = consumer(groupId);
+    await everything.start();
+    try {
+      await eventually(async () => ((await effectsOf([marker.id])).get(marker.id) === 1 ? true : undefined), 30_000);
+      expect([...(await effectsOf([...passedOver.map((event) => event.id), taken.id])).entries()]).toEqual([[taken.id, 1]]);
+    } finally {
+      await everything.stop();
+    }
+  }, 90_000);
+
   it('dead-letters an input over the size limit as TOO_LARGE and moves on', async () => {
     const sku = `SKU-${randomUUID()}`;
     const oversized = { ...goodsReceived(sku, 1), padding: 'x'.repeat(20_000) };

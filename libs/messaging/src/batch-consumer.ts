@@ -101,6 +101,13 @@ export interface BatchConsumerOptions {
   readonly consumerName: string;
   readonly topics: readonly string[];
   readonly handlerFor: (topic: string) => BatchHandler;
+  /**
+   * The event types a topic's handler takes, when it takes only some of the topic's types. Valid
+   * inputs of the other types are passed over: not recorded as processed, not handed to the
+   * handler, their offsets committed with the rest. An input that changes nothing needs no record
+   * to change nothing a second time. Undefined: every type.
+   */
+  readonly typesTakenBy?: (topic: string) => ReadonlySet<string> | undefined;
   /** Keys to lock before writing; defaults to the Kafka message key (the SKU or order id). */
   readonly lockKeyOf?: (input: ConsumedInput) => string | null;
   readonly chunkSizeMax?: number;
@@ -230,6 +237,7 @@ export class BatchConsumer {
 
   private async consumeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const topic = this.options.namer.logical(batch.topic);
+    const taken = this.options.typesTakenBy?.(topic);
     for (let start = 0; start < batch.messages.length; start += this.chunkSizeMax) {
       if (this.stopping || !isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + this.chunkSizeMax);
@@ -237,8 +245,8 @@ export class BatchConsumer {
       const valid: ConsumedInput[] = [];
       for (const message of chunk) {
         const result = validateMessage(topic, message.value, this.options.maxMessageBytes ? { maxBytes: this.options.maxMessageBytes } : undefined);
-        if (result.ok) valid.push({ event: result.event, topic, partition: batch.partition, message });
-        else letters.push({ topic, partition: batch.partition, message, reason: result.reason });
+        if (!result.ok) letters.push({ topic, partition: batch.partition, message, reason: result.reason });
+        else if (taken === undefined || taken.has(result.event.type)) valid.push({ event: result.event, topic, partition: batch.partition, message });
       }
       const last = chunk[chunk.length - 1]!;
       await new Promise<void>((resolve, reject) =>

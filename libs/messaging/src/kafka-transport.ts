@@ -14,12 +14,21 @@ export class KafkaBatchContext extends BaseRpcContext<[string, PoolClient]> {
   }
 }
 
-export type KafkaTransportOptions = Omit<BatchConsumerOptions, 'topics' | 'handlerFor'>;
+export type KafkaTransportOptions = Omit<BatchConsumerOptions, 'topics' | 'handlerFor' | 'typesTakenBy'>;
+
+/**
+ * The extras of `@EventPattern(<topic>, extras)`. `types`: the only event types of the topic the
+ * handler takes; the consumer passes over the others (see BatchConsumerOptions.typesTakenBy).
+ */
+export interface KafkaHandlerExtras {
+  readonly types?: readonly string[];
+}
 
 /**
  * The NestJS face of BatchConsumer: each `@EventPattern(<topic>)` method becomes the batch handler
  * of that topic. A handler gets `(inputs: ConsumedInput[], context: KafkaBatchContext)` and returns
  * a HandlerOutcome (or nothing); it writes its effects through `context.transaction`.
+ * `@EventPattern(<topic>, { types })` (KafkaHandlerExtras) names the only types it takes.
  */
 export class KafkaTransport extends Server implements CustomTransportStrategy {
   private consumer: BatchConsumer | null = null;
@@ -30,9 +39,14 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   listen(callback: (error?: unknown) => void): void {
     const topics = [...this.messageHandlers.keys()];
+    const typesTaken = new Map(topics.flatMap((topic) => {
+      const types = (this.messageHandlers.get(topic)?.extras as KafkaHandlerExtras | undefined)?.types;
+      return types === undefined ? [] : [[topic, new Set(types)] as const];
+    }));
     this.consumer = new BatchConsumer({
       ...this.options,
       topics,
+      typesTakenBy: (topic) => typesTaken.get(topic),
       handlerFor: (topic) => async (inputs: readonly ConsumedInput[], tx: PoolClient) => {
         const handler = this.getHandlerByPattern(topic);
         if (!handler) throw new Error(`no handler for topic ${topic}`);

@@ -12,7 +12,7 @@ import {
   SKU_LEDGER_CHANGED,
   TOPICS,
 } from '@restock/contracts';
-import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
+import { ConsumedInput, HandlerOutcome, KafkaBatchContext, KafkaHandlerExtras } from '@restock/messaging';
 import { LineFact } from '@restock/orders-domain';
 import { runOrderCommands } from '../order-stream/order-batch';
 import { OrderStates } from '../order-stream/order-states';
@@ -44,12 +44,17 @@ function lineFactOf(event: FulfillmentEvent): LineFact | null {
   }
 }
 
+/** The saga's facts this service takes: those about order lines. A ledger change is passed over unrecorded. */
+export const ORDER_LINE_FACTS: KafkaHandlerExtras = {
+  types: [LINE_DECIDED, LINE_ALLOCATED, LINE_ALLOCATION_REVOKED, LINE_ETA_CHANGED, LINE_BACKORDER_AT_RISK, LINE_CANCELLED, LINE_SHIPPED],
+};
+
 /** Turns the saga's facts about order lines into the customer's updates. */
 @Controller()
 export class FulfillmentFactsConsumer {
   constructor(private readonly orderStates: OrderStates) {}
 
-  @EventPattern(TOPICS.fulfillmentEvents)
+  @EventPattern(TOPICS.fulfillmentEvents, ORDER_LINE_FACTS)
   async handle(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
     const commands = inputs.flatMap((input) => {
       const fact = lineFactOf(input.event as FulfillmentEvent);
