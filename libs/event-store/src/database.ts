@@ -17,6 +17,14 @@ export interface TransactionOptions {
 export const POOL_SIZE_MAX = 10;
 export const STATEMENT_TIMEOUT_MS = 30_000;
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+/**
+ * The planner's cost of a page read out of order, for this pool's sessions. PostgreSQL's default
+ * (4) prices a random read as a disk seek. Services look up a batch's rows by key in tables that
+ * live in memory; at the default the planner answered a batch's few hundred keys with a sequential
+ * scan and a hash of the whole table (inventory's open lines: 35 ms, growing with the table,
+ * against 6 ms by index at 1.1; docs/benchmarks.md, fifth pass).
+ */
+export const RANDOM_PAGE_COST = 1.1;
 export const CONNECTION_TIMEOUT_MS = 5_000;
 
 const SCHEMA_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -47,7 +55,7 @@ export class Database implements Queryable {
       idleTimeoutMillis: 30_000,
       statement_timeout: STATEMENT_TIMEOUT_MS,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
-      options: role ? `-c search_path=${schema} -c role=${role}` : `-c search_path=${schema}`,
+      options: [`-c search_path=${schema}`, `-c random_page_cost=${RANDOM_PAGE_COST}`, ...(role ? [`-c role=${role}`] : [])].join(' '),
       application_name: `restock-${schema}`,
     });
     // An idle client that loses its server (a PostgreSQL restart) must not crash the process.
