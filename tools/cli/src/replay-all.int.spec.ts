@@ -16,7 +16,7 @@ const READ_MODELS: Record<ServiceName, Record<string, readonly string[]>> = {
     stock: ['warehouse_stock', 'stock_facts'],
     supply_pipeline: ['supply_pipeline'],
     sku_ledger: ['sku_ledger'],
-    replenishment_planning: ['sku_planning', 'sku_demand', 'open_order_lines'],
+    replenishment_planning: ['sku_planning', 'sku_demand'],
     replenishment: ['replenishment'],
   },
   orders: { orders: ['orders', 'order_lines', 'order_updates'] },

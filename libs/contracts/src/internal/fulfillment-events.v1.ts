@@ -1,4 +1,5 @@
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, Max, Min, ValidateNested } from 'class-validator';
 import type { CloudEvent } from '../cloud-event';
 import {
   IsCalendarDate,
@@ -181,6 +182,18 @@ export class LineShippedData extends FulfillmentLineData {
 }
 
 // The SKU's stock ledger after a change, for the inventory service's read model.
+/** The most days one ledger change spreads its accepted units over (the inputs of one batch). */
+export const ACCEPTED_DAYS_MAX = 400;
+
+/** Units the saga accepted for a SKU (allocated at once or queued) on one day of acceptance. */
+export class AcceptedDemandData {
+  @IsCalendarDate()
+  readonly day!: string;
+
+  @IsQuantity()
+  readonly quantity!: number;
+}
+
 export class SkuLedgerChangedData {
   @IsSku()
   readonly sku!: string;
@@ -203,6 +216,20 @@ export class SkuLedgerChangedData {
   // Lines waiting in the backorder queue.
   @IsCount()
   readonly queueDepth!: number;
+
+  // Units those lines still wait for.
+  @IsCount()
+  readonly backorderedQuantity!: number;
+
+  // A delta, not a total: the units accepted by the inputs behind this change (since the SKU's
+  // previous change), by the UTC day of the lines' acceptance (the order's placedAt). Rejected units
+  // are no demand. Replenishment adds them up into its demand history.
+  @IsArray()
+  @ArrayMaxSize(ACCEPTED_DAYS_MAX)
+  @ArrayUnique((entry: { day?: unknown } | null) => entry?.day, { message: 'accepted must have one entry per day' })
+  @ValidateNested({ each: true })
+  @Type(() => AcceptedDemandData)
+  readonly accepted!: readonly AcceptedDemandData[];
 
   @Nullable()
   @IsRfc3339()

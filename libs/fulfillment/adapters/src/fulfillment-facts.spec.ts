@@ -58,8 +58,14 @@ describe('fulfillment facts', () => {
   });
 
   it('publishes the ledger as a fact that obeys its contract', () => {
-    const message = ledgerFact('SKU-1', { onHand: 5, allocated: 3, atp: 2, queueDepth: 1, backorderedQuantity: 2, pipeline: [] }, at, 'input-1', at);
-    expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(message.value))).toMatchObject({ ok: true });
+    const accepted = [
+      { day: '2026-11-30', quantity: 1 },
+      { day: '2026-12-01', quantity: 4 },
+    ];
+    const message = ledgerFact('SKU-1', { onHand: 5, allocated: 3, atp: 2, queueDepth: 1, backorderedQuantity: 2, pipeline: [] }, at, accepted, 'input-1', at);
+    expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(message.value))).toMatchObject({ ok: true, event: { data: { backorderedQuantity: 2, accepted } } });
+    const twice = { ...(message.value as object), data: { ...(message.value as { data: object }).data, accepted: [...accepted, accepted[0]] } };
+    expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(twice))).toMatchObject({ ok: false, reason: { code: 'INVALID_DATA' } });
   });
 
   describe('ETA changes within a batch', () => {

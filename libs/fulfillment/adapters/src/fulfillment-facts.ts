@@ -187,7 +187,20 @@ export function* factsIn(events: Iterable<CausedEvent>, netting: EtaNetting): Ge
   }
 }
 
-export function ledgerFact(sku: string, ledger: StockLedger, oldestBackorderAcceptedAt: string | null, inputId: string, time: string): OutboxMessage {
+/** Units accepted on one UTC day (YYYY-MM-DD), as a ledger change carries them. */
+export interface AcceptedDemand {
+  readonly day: string;
+  readonly quantity: number;
+}
+
+export function ledgerFact(
+  sku: string,
+  ledger: StockLedger,
+  oldestBackorderAcceptedAt: string | null,
+  accepted: readonly AcceptedDemand[],
+  inputId: string,
+  time: string,
+): OutboxMessage {
   return {
     topic: TOPICS.fulfillmentEvents,
     key: sku,
@@ -202,6 +215,8 @@ export function ledgerFact(sku: string, ledger: StockLedger, oldestBackorderAcce
         allocated: ledger.allocated,
         atp: ledger.atp,
         queueDepth: ledger.queueDepth,
+        backorderedQuantity: ledger.backorderedQuantity,
+        accepted,
         oldestBackorderAcceptedAt,
         changedAt: time,
       },

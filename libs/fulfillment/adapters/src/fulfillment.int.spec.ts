@@ -140,6 +140,16 @@ describe('fulfillment saga service', () => {
     // The redelivered receipt had no effect: a fourth allocation never arrives.
     const isAllocation = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type === 'LineAllocated';
     await expect(kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isAllocation).length > 3, 3_000)).rejects.toThrow(/without meeting/);
+
+    // The ledger changes carry what replenishment plans from: every accepted unit once, on its day
+    // of acceptance, and after the fill the 2 units C still waits for.
+    const isLedger = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type === 'SkuLedgerChanged';
+    const filled = (messages: readonly KafkaMessage[]) => messages.filter(isLedger).some((message) => parseValue<Fact>(message).data.allocated === 10);
+    const ledgers = (await kafka.readUntil(TOPICS.fulfillmentEvents, filled)).filter(isLedger).map((message) => parseValue<Fact>(message).data);
+    const accepted = ledgers.flatMap((data) => data.accepted as { day: string; quantity: number }[]);
+    expect(accepted.reduce((units, entry) => units + entry.quantity, 0)).toBe(12);
+    expect(new Set(accepted.map((entry) => entry.day))).toEqual(new Set(['2026-12-01']));
+    expect(ledgers[ledgers.length - 1]).toMatchObject({ allocated: 10, queueDepth: 1, backorderedQuantity: 2 });
   }, 90_000);
 
   it('answers 404 for an unknown SKU and 400 for a bad quantity', async () => {

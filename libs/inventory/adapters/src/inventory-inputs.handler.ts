@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { TOPICS } from '@restock/contracts';
+import { SKU_LEDGER_CHANGED, TOPICS } from '@restock/contracts';
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
-import { projectPlanningFacts, recordPlanningFacts, supplierFactsOf } from './planning-facts';
+import { ledgerPlanningFactsOf, projectPlanningFacts, recordPlanningFacts, supplierFactsOf } from './planning-facts';
 import { reviewCausesOf, reviewReplenishment } from './replenishment-planning';
 import { recordSkuLedgerChanges } from './sku-ledger-projection';
 import { handleStockBatch, inputCommand } from './stock-batch';
@@ -10,8 +10,8 @@ import { recordSupplyFacts } from './supply-pipeline-projection';
 
 /**
  * The service's Kafka inputs: receipts, shipments and counts from the warehouse (one stream, so a
- * count lands exactly where it happened), the supply pipeline, the saga's ledger figures and line
- * facts, and the catalog's products. Each is recorded in this service's event store together with
+ * count lands exactly where it happened), the supply pipeline, the saga's ledger changes, and the
+ * catalog's products. Each is recorded in this service's event store together with
  * the read model it moves; then every SKU the batch touched has its replenishment reviewed.
  */
 @Controller()
@@ -30,10 +30,12 @@ export class InventoryInputsHandler {
     await reviewReplenishment(context.transaction, reviewCausesOf(inputs));
   }
 
-  @EventPattern(TOPICS.fulfillmentEvents)
+  // Only the ledger changes: they carry the units waiting and the demand accepted, so the line
+  // facts (most of the topic) are passed over unrecorded.
+  @EventPattern(TOPICS.fulfillmentEvents, { types: [SKU_LEDGER_CHANGED] })
   async onFulfillmentEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
-    await recordSkuLedgerChanges(context.transaction, inputs);
-    await recordPlanningFacts(context.transaction, inputs);
+    const changes = await recordSkuLedgerChanges(context.transaction, inputs);
+    await projectPlanningFacts(context.transaction, ledgerPlanningFactsOf(changes));
     await reviewReplenishment(context.transaction, reviewCausesOf(inputs));
   }
 

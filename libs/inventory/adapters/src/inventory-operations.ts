@@ -13,7 +13,6 @@ const SUPPLY_PIPELINE_COLUMNS = ['sku', 'purchase_order_id', 'remaining_quantity
 const SKU_LEDGER_COLUMNS = ['sku', 'allocated', 'queue_depth', 'oldest_backorder_accepted_at', 'changed_at'] as const;
 const SKU_PLANNING_COLUMNS = ['sku', 'lead_time_days', 'discontinued', 'last_supplier_id', 'backordered'] as const;
 const SKU_DEMAND_COLUMNS = ['sku', 'day', 'units'] as const;
-const OPEN_ORDER_LINE_COLUMNS = ['sku', 'order_id', 'line_id', 'allocated', 'waiting'] as const;
 const REPLENISHMENT_COLUMNS = ['sku', 'status', 'reorder_point', 'safety_stock'] as const;
 
 const COLUMNS: Readonly<Record<string, readonly string[]>> = {
@@ -23,7 +22,6 @@ const COLUMNS: Readonly<Record<string, readonly string[]>> = {
   sku_ledger: SKU_LEDGER_COLUMNS,
   sku_planning: SKU_PLANNING_COLUMNS,
   sku_demand: SKU_DEMAND_COLUMNS,
-  open_order_lines: OPEN_ORDER_LINE_COLUMNS,
   replenishment: REPLENISHMENT_COLUMNS,
 };
 
@@ -66,12 +64,12 @@ export const SKU_LEDGER_PROJECTION: Projection = {
   checksumSql,
 };
 
-const PLANNING_TABLES = ['sku_planning', 'sku_demand', 'open_order_lines'];
+const PLANNING_TABLES = ['sku_planning', 'sku_demand'];
 
 /**
- * `sku_planning` (lead time, discontinued, last supplier), `sku_demand` (accepted units per day) and
- * `open_order_lines` (units allocated and waiting per line), from the catalog and line facts on the
- * `sku-planning:` streams and the suppliers of the supply facts on the `sku-pipeline:` streams.
+ * `sku_planning` (lead time, discontinued, last supplier, units waiting) and `sku_demand` (accepted
+ * units per day), from the catalog facts on the `sku-planning:` streams, the suppliers of the supply
+ * facts on the `sku-pipeline:` streams and the saga's ledger changes on the `sku-ledger:` streams.
  */
 export const PLANNING_PROJECTION: Projection = {
   name: 'replenishment_planning',
@@ -98,7 +96,7 @@ export const REPLENISHMENT_PROJECTION: Projection = {
 
 /**
  * Every inventory table is a projection of the service's own event store: the warehouse's facts
- * are decided into stock events, the supply, ledger, line and catalog facts of the other services
+ * are decided into stock events, the supply, ledger and catalog facts of the other services
  * are recorded as events on the SKU's pipeline, ledger and planning streams in the transaction that
  * applies them, and replenishment decisions are recorded on the SKU's replenishment stream.
  */

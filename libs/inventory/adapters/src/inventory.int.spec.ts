@@ -200,10 +200,11 @@ describe('inventory service', () => {
     it('shows the allocated units and queue depth of the last change in stream order, with atp = on hand − allocated', async () => {
       const s = sku();
       const ledger = (allocated: number, queueDepth: number, changedAt: string) =>
-        input('SkuLedgerChanged', { sku: s, onHand: 9, allocated, atp: 9 - allocated, queueDepth, oldestBackorderAcceptedAt: null, changedAt });
+        input('SkuLedgerChanged', { sku: s, onHand: 9, allocated, atp: 9 - allocated, queueDepth, backorderedQuantity: queueDepth, accepted: [], oldestBackorderAcceptedAt: null, changedAt });
       await publish(TOPICS.warehouseEvents, s, [receipt(s, 'R-1', 9)]);
       await publish(TOPICS.fulfillmentEvents, s, [
         ledger(2, 0, '2026-12-01T10:00:00Z'),
+        // A line fact is the orders service's business: passed over, not recorded.
         input('LineShipped', { orderId: 'O-1', lineId: 'L-1', sku: s, shipmentId: 'S-1', quantity: 1 }),
         // Caused by an input that carried an earlier time, but decided last.
         ledger(6, 3, '2026-12-01T09:00:00Z'),
@@ -219,22 +220,18 @@ describe('inventory service', () => {
   describe('replenishment planning', () => {
     const DAY_MS = 86_400_000;
 
-    /** A line the saga decided, accepted `daysAgo` days before TIME. */
-    const decided = (s: string, lineId: string, daysAgo: number, allocatedQuantity: number, backorderedQuantity: number, rejectedQuantity = 0) =>
-      input('LineDecided', {
-        orderId: `O-${lineId}`,
-        lineId,
+    /** The UTC day `daysAgo` days before TIME. */
+    const dayOf = (daysAgo: number) => new Date(Date.parse('2026-12-01T09:00:00Z') - daysAgo * DAY_MS).toISOString().slice(0, 10);
+    /** A ledger change of the saga: its figures after a batch, and the demand that batch accepted. */
+    const ledgerChange = (s: string, figures: { allocated: number; queueDepth: number; backorderedQuantity: number }, accepted: { daysAgo: number; quantity: number }[]) =>
+      input('SkuLedgerChanged', {
         sku: s,
-        quantity: allocatedQuantity + backorderedQuantity + rejectedQuantity,
-        status: rejectedQuantity > 0 ? 'REJECTED' : backorderedQuantity > 0 ? 'PARTIALLY_ALLOCATED' : 'ALLOCATED',
-        allocatedQuantity,
-        backorderedQuantity,
-        rejectedQuantity,
-        rejectionReason: rejectedQuantity > 0 ? 'OUT_OF_STOCK' : null,
-        eta: backorderedQuantity > 0 ? '2026-12-06' : null,
-        etaConfidence: backorderedQuantity > 0 ? 'CONFIRMED' : null,
-        acceptedAt: new Date(Date.parse('2026-12-01T09:00:00Z') - daysAgo * DAY_MS).toISOString(),
-        deadline: backorderedQuantity > 0 ? '2026-12-31' : null,
+        onHand: 100,
+        atp: 100 - figures.allocated,
+        ...figures,
+        accepted: accepted.map(({ daysAgo, quantity }) => ({ day: dayOf(daysAgo), quantity })),
+        oldestBackorderAcceptedAt: figures.queueDepth > 0 ? '2026-12-01T09:00:00Z' : null,
+        changedAt: TIME,
       });
     const purchaseOrderLine = (s: string, purchaseOrderId: string, supplierId: string, quantity: number) =>
       input('SupplyExpected', { purchaseOrderId, sku: s, supplierId, orderedQuantity: quantity, remainingQuantity: quantity, expectedAt: '2026-12-10T00:00:00Z' });
@@ -268,12 +265,11 @@ describe('inventory service', () => {
 
       // 10 units every other day over the 28-day window: mean 5, standard deviation 5. With a lead
       // time of 9 days, safety stock = ceil(1.65 × 5 × 3) = 25 and the reorder point 45 + 25 = 70.
-      // The line accepted today waits for 4 units; a line rejected in full is no demand.
-      const lines = Array.from({ length: 14 }, (_, index) => (index === 0 ? decided(s, 'L-0', 0, 6, 4) : decided(s, `L-${index}`, index * 2, 10, 0)));
+      // Two changes: the older days, then today's 10 units, of which 4 still wait.
+      const olderDays = Array.from({ length: 13 }, (_, index) => ({ daysAgo: (index + 1) * 2, quantity: 10 }));
       await publish(TOPICS.fulfillmentEvents, s, [
-        ...lines,
-        decided(s, 'L-rejected', 1, 0, 0, 50),
-        input('SkuLedgerChanged', { sku: s, onHand: 100, allocated: 10, atp: 90, queueDepth: 1, oldestBackorderAcceptedAt: '2026-12-01T09:00:00Z', changedAt: TIME }),
+        ledgerChange(s, { allocated: 0, queueDepth: 0, backorderedQuantity: 0 }, olderDays),
+        ledgerChange(s, { allocated: 10, queueDepth: 1, backorderedQuantity: 4 }, [{ daysAgo: 0, quantity: 10 }]),
       ]);
       const planned = await inventoryWhen(s, (view) => view.reorderPoint === 70 && view.allocated === 10);
       expect(planned).toMatchObject({ onHand: 100, allocated: 10, queueDepth: 1, reorderPoint: 70, safetyStock: 25 });

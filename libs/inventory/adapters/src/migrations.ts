@@ -112,10 +112,36 @@ export class SkuPlanningBackordered1764800000000 implements MigrationInterface {
   }
 }
 
+/**
+ * The saga's ledger changes carry the units waiting and the demand accepted, so inventory no longer
+ * follows order lines one by one. `sku_planning.backordered` keeps its figure until the SKU's next
+ * ledger change sets it.
+ */
+export class DropOpenOrderLines1764900000000 implements MigrationInterface {
+  name = 'DropOpenOrderLines1764900000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE open_order_lines');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE open_order_lines (
+        sku text NOT NULL,
+        order_id text NOT NULL,
+        line_id text NOT NULL,
+        allocated integer NOT NULL CHECK (allocated >= 0),
+        waiting integer NOT NULL CHECK (waiting >= 0),
+        PRIMARY KEY (sku, order_id, line_id)
+      )`);
+  }
+}
+
 export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [
   ...EVENT_STORE_MIGRATIONS,
   CreateStockReadModels1764000000200,
   CreateOperatorTables1764100000000,
   CreateReplenishmentPlanning1764300000200,
   SkuPlanningBackordered1764800000000,
+  DropOpenOrderLines1764900000000,
 ];

@@ -31,7 +31,6 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
   const inputs: Published[] = [];
   const warehouseFacts: Published[] = [];
   const purchaseOrders = new Map<string, string[]>(skus.map((sku) => [sku, []]));
-  const decidedLines = new Map<string, string[]>(skus.map((sku) => [sku, []]));
   let minute = 0;
   const at = (days = 0) => new Date(Date.UTC(2026, 11, 1, 8) + minute * 60_000 + days * 86_400_000).toISOString();
   // Every SKU gets a lead time first, so its replenishment is planned.
@@ -85,51 +84,36 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
         pipelineReduction: named ? Math.floor(next() * (received + 1)) : 0,
         unplanned: !named,
       });
-    } else if (roll < 0.8) {
+    } else {
       const onHand = Math.floor(next() * 40) - 5;
       const allocated = Math.floor(next() * 10);
       const waiting = Math.floor(next() * 4);
+      // The demand the saga accepted since its previous change of the SKU, on up to two days.
+      const days = [...new Set(Array.from({ length: Math.floor(next() * 3) }, () => at(-Math.floor(next() * 40)).slice(0, 10)))].sort();
       add(TOPICS.fulfillmentEvents, 'SkuLedgerChanged', {
         sku,
         onHand,
         allocated,
         atp: onHand - allocated,
         queueDepth: waiting,
+        backorderedQuantity: waiting * quantity(3),
+        accepted: days.map((day) => ({ day, quantity: quantity(6) })),
         oldestBackorderAcceptedAt: waiting > 0 ? at(-1) : null,
         changedAt: at(next() < 0.2 ? -1 : 0),
       });
-    } else if (roll < 0.9) {
-      const allocatedQuantity = Math.floor(next() * 6);
-      const backorderedQuantity = Math.floor(next() * 6);
-      const rejectedQuantity = allocatedQuantity + backorderedQuantity === 0 ? 1 : 0;
-      decidedLines.get(sku)!.push(`O-${id}`);
-      add(TOPICS.fulfillmentEvents, 'LineDecided', {
-        orderId: `O-${id}`,
-        lineId: '1',
-        sku,
-        quantity: allocatedQuantity + backorderedQuantity + rejectedQuantity,
-        status: rejectedQuantity > 0 ? 'REJECTED' : backorderedQuantity === 0 ? 'ALLOCATED' : allocatedQuantity === 0 ? 'BACKORDERED' : 'PARTIALLY_ALLOCATED',
-        allocatedQuantity,
-        backorderedQuantity,
-        rejectedQuantity,
-        rejectionReason: rejectedQuantity > 0 ? 'OUT_OF_STOCK' : null,
-        eta: backorderedQuantity > 0 ? at(10).slice(0, 10) : null,
-        etaConfidence: backorderedQuantity > 0 ? 'ESTIMATED' : null,
-        acceptedAt: at(-Math.floor(next() * 40)),
-        deadline: backorderedQuantity > 0 ? at(30).slice(0, 10) : null,
-      });
-    } else if (roll < 0.95 && decidedLines.get(sku)!.length > 0) {
-      const orderId = pick(decidedLines.get(sku)!)!;
-      add(TOPICS.fulfillmentEvents, 'LineAllocated', { orderId, lineId: '1', sku, quantity: 1, allocatedQuantity: quantity(6), remainingQuantity: Math.floor(next() * 4) });
-    } else if (roll < 0.97 && decidedLines.get(sku)!.length > 0) {
-      const orderId = pick(decidedLines.get(sku)!)!;
-      add(TOPICS.fulfillmentEvents, 'LineCancelled', { orderId, lineId: '1', sku, quantity: quantity(4), releasedQuantity: Math.floor(next() * 3), reason: 'CUSTOMER' });
-    } else {
-      const orderId = pick(decidedLines.get(sku)!) ?? `O-${id}`;
-      add(TOPICS.fulfillmentEvents, 'LineShipped', { orderId, lineId: '1', sku, shipmentId: `S-${id}`, quantity: quantity(3) });
     }
   }
   return inputs;
+}
+
+interface LedgerData {
+  readonly sku: string;
+  readonly backorderedQuantity: number;
+  readonly accepted: readonly { readonly day: string; readonly quantity: number }[];
+}
+
+function sortBySku<T extends { sku: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => a.sku.localeCompare(b.sku));
 }
 
 describe('inventory operators', () => {
@@ -186,18 +170,25 @@ describe('inventory operators', () => {
     await allProcessed(firstPart.length);
 
     const [during] = await Promise.all([replayAll(), publish(inputs.slice(firstPart.length))]);
-    const everyTable = ['warehouse_stock', 'stock_facts', 'supply_pipeline', 'sku_ledger', 'sku_planning', 'sku_demand', 'open_order_lines', 'replenishment'];
+    const everyTable = ['warehouse_stock', 'stock_facts', 'supply_pipeline', 'sku_ledger', 'sku_planning', 'sku_demand', 'replenishment'];
     expect({ seed, tables: tablesOf(during) }).toEqual({ seed, tables: everyTable.map((table) => ({ table, equal: true, rows: expect.any(Number) })) });
     for (const table of tablesOf(during)) expect({ seed, table: table.table, filled: table.rows > 0 }).toEqual({ seed, table: table.table, filled: true });
 
     await allProcessed(inputs.length);
-    // Each SKU's backordered total, moved line by line, still equals the sum over its open lines.
-    const drifted = await db.query<{ sku: string; backordered: string; waiting: string }>(
-      `SELECT p.sku, p.backordered, COALESCE(o.waiting, 0) AS waiting
-       FROM sku_planning p FULL JOIN (SELECT sku, sum(waiting) AS waiting FROM open_order_lines GROUP BY sku) o USING (sku)
-       WHERE COALESCE(p.backordered, 0) <> COALESCE(o.waiting, 0)`,
+    // Each SKU waits for the units of its latest ledger change, and its demand adds up every accepted unit once.
+    const ledgerChanges = inputs.filter((published) => published.value.type === 'SkuLedgerChanged').map((published) => published.value.data as unknown as LedgerData);
+    const expectedWaiting = new Map(ledgerChanges.map((change) => [change.sku, change.backorderedQuantity]));
+    const expectedDemand = new Map<string, number>();
+    for (const change of ledgerChanges) expectedDemand.set(change.sku, (expectedDemand.get(change.sku) ?? 0) + change.accepted.reduce((sum, entry) => sum + entry.quantity, 0));
+    const planned = await db.query<{ sku: string; backordered: string; demand: string }>(
+      `SELECT p.sku, p.backordered, COALESCE((SELECT sum(units) FROM sku_demand d WHERE d.sku = p.sku), 0) AS demand FROM sku_planning p WHERE p.sku = ANY($1)`,
+      [skus],
     );
-    expect({ seed, drifted: drifted.rows }).toEqual({ seed, drifted: [] });
+    const actual = planned.rows.map((row) => ({ sku: row.sku, waiting: Number(row.backordered), demand: Number(row.demand) }));
+    expect({ seed, planned: sortBySku(actual) }).toEqual({
+      seed,
+      planned: sortBySku(skus.map((sku) => ({ sku, waiting: expectedWaiting.get(sku) ?? 0, demand: expectedDemand.get(sku) ?? 0 }))),
+    });
     const waitingTotal = await db.query<{ n: string }>('SELECT COALESCE(sum(backordered), 0) AS n FROM sku_planning');
     expect({ seed, waiting: Number(waitingTotal.rows[0]!.n) > 0 }).toEqual({ seed, waiting: true });
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
@@ -223,7 +214,7 @@ describe('inventory operators', () => {
     const sku = `DRIFT-${randomUUID().slice(0, 8)}`;
     const before = await processedCount();
     await publish([
-      { topic: TOPICS.fulfillmentEvents, key: sku, value: input('SkuLedgerChanged', '2026-12-01T10:00:00Z', { sku, onHand: 5, allocated: 2, atp: 3, queueDepth: 0, oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:00Z' }) },
+      { topic: TOPICS.fulfillmentEvents, key: sku, value: input('SkuLedgerChanged', '2026-12-01T10:00:00Z', { sku, onHand: 5, allocated: 2, atp: 3, queueDepth: 0, backorderedQuantity: 0, accepted: [], oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:00Z' }) },
     ]);
     await allProcessed(before + 1);
     await db.query('UPDATE sku_ledger SET allocated = allocated + 1 WHERE sku = $1', [sku]);

@@ -1,15 +1,17 @@
-import { deterministicId, PRODUCT_DEFINED, PRODUCT_DISCONTINUED, SUPPLY_EXPECTED, SupplyEvent, SupplyExpected } from '@restock/contracts';
+import { deterministicId, PRODUCT_DEFINED, PRODUCT_DISCONTINUED, SKU_LEDGER_CHANGED, SUPPLY_EXPECTED, SupplyEvent, SupplyExpected } from '@restock/contracts';
 import { assertIdentifier, Queryable, StoredEvent } from '@restock/event-store';
 import { ConsumedInput } from '@restock/messaging';
-import { acceptedDemandOf, CLOSED_LINE, DEMAND_HISTORY_DAYS, epochDay, isClosed, OpenLine, ORDER_LINE_FACT_TYPES, OrderLineFact, openLineAfter } from '@restock/inventory-domain';
+import { DEMAND_HISTORY_DAYS, epochDay } from '@restock/inventory-domain';
 import { appendFacts, eventsOfStreams } from './recorded-facts';
+import { LEDGER_STREAM_PREFIX, SKU_LEDGER_CHANGE_RECORDED, SkuLedgerFigures } from './sku-ledger-projection';
 import { PIPELINE_STREAM_PREFIX, recordedSupplyFacts } from './supply-pipeline-projection';
 
 /**
  * What replenishment planning reads of the other services: the catalog's lead time and
- * discontinuation, the saga's decisions and moves of order lines, and the supplier of the latest
- * purchase-order line. Catalog and line facts are recorded on the SKU's planning stream before
- * they move the tables; the supplier comes from the supply facts already on the pipeline stream.
+ * discontinuation, the supplier of the latest purchase-order line, and from the saga's ledger
+ * changes the units waiting and the demand accepted per day. Catalog facts are recorded on the
+ * SKU's planning stream before they move the tables; the supplier comes from the supply facts on
+ * the pipeline stream, the ledger changes from the ledger stream, both recorded already.
  */
 export const PLANNING_STREAM_PREFIX = 'sku-planning:';
 export const PLANNING_FACT_RECORDED = 'PlanningFactRecorded';
@@ -18,9 +20,17 @@ export type ProductFact =
   | { readonly type: 'ProductDefined'; readonly data: { readonly sku: string; readonly leadTimeDays: number | null } }
   | { readonly type: 'ProductDiscontinued'; readonly data: { readonly sku: string } };
 export type SupplierFact = { readonly type: 'SupplyExpected'; readonly data: { readonly sku: string; readonly supplierId: string } };
-export type PlanningFact = OrderLineFact | ProductFact | SupplierFact;
+/**
+ * What planning takes of a saga ledger change. Both fields are absent from changes recorded before
+ * the ledger carried them.
+ */
+export type LedgerPlanningFact = {
+  readonly type: typeof SKU_LEDGER_CHANGED;
+  readonly data: { readonly sku: string; readonly backorderedQuantity?: number; readonly accepted?: readonly { readonly day: string; readonly quantity: number }[] };
+};
+export type PlanningFact = ProductFact | SupplierFact | LedgerPlanningFact;
 
-const RECORDED_TYPES: ReadonlySet<string> = new Set<string>([...ORDER_LINE_FACT_TYPES, PRODUCT_DEFINED, PRODUCT_DISCONTINUED]);
+const RECORDED_TYPES: ReadonlySet<string> = new Set<string>([PRODUCT_DEFINED, PRODUCT_DISCONTINUED]);
 
 interface SkuPlanning {
   readonly leadTimeDays: number | null;
@@ -70,73 +80,16 @@ async function projectSkuPlanning(tx: Queryable, facts: readonly (ProductFact | 
   );
 }
 
-function lineKeyOf(sku: string, orderId: string, lineId: string): string {
-  return JSON.stringify([sku, orderId, lineId]);
-}
-
-interface OpenLineRow extends OpenLine {
-  readonly sku: string;
-  readonly orderId: string;
-  readonly lineId: string;
-}
-
-async function upsertOpenLines(tx: Queryable, rows: readonly OpenLineRow[], suffix: string): Promise<void> {
+/** Sets each SKU's waiting units to the saga's latest figure; the rows of new SKUs are created. */
+async function projectBackordered(tx: Queryable, facts: readonly LedgerPlanningFact[], suffix: string): Promise<void> {
+  const latest = new Map<string, number>();
+  for (const fact of facts) if (fact.data.backorderedQuantity !== undefined) latest.set(fact.data.sku, fact.data.backorderedQuantity);
+  if (latest.size === 0) return;
   await tx.query(
-    `INSERT INTO ${table('open_order_lines', suffix)} (sku, order_id, line_id, allocated, waiting)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[])
-     ON CONFLICT (sku, order_id, line_id) DO UPDATE SET allocated = EXCLUDED.allocated, waiting = EXCLUDED.waiting`,
-    [rows.map((r) => r.sku), rows.map((r) => r.orderId), rows.map((r) => r.lineId), rows.map((r) => r.allocated), rows.map((r) => r.waiting)],
-  );
-}
-
-/** Moves the open lines the facts name, in the facts' order; closed lines leave the table. */
-async function projectOpenLines(tx: Queryable, facts: readonly OrderLineFact[], suffix: string): Promise<void> {
-  if (facts.length === 0) return;
-  const loaded = await tx.query<{ sku: string; order_id: string; line_id: string; allocated: number; waiting: number }>(
-    `SELECT l.* FROM ${table('open_order_lines', suffix)} l
-     JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(sku, order_id, line_id) USING (sku, order_id, line_id)`,
-    [facts.map((f) => f.data.sku), facts.map((f) => f.data.orderId), facts.map((f) => f.data.lineId)],
-  );
-  const lines = new Map<string, OpenLine>(loaded.rows.map((row) => [lineKeyOf(row.sku, row.order_id, row.line_id), { allocated: row.allocated, waiting: row.waiting }]));
-  const named = new Map<string, { sku: string; orderId: string; lineId: string }>();
-  for (const fact of facts) {
-    const key = lineKeyOf(fact.data.sku, fact.data.orderId, fact.data.lineId);
-    lines.set(key, openLineAfter(lines.get(key) ?? CLOSED_LINE, fact));
-    named.set(key, { sku: fact.data.sku, orderId: fact.data.orderId, lineId: fact.data.lineId });
-  }
-  const rows: OpenLineRow[] = [...named].map(([key, line]) => ({ ...line, ...lines.get(key)! }));
-  const open = rows.filter((row) => !isClosed(row));
-  const closed = rows.filter((row) => isClosed(row));
-  if (open.length > 0) await upsertOpenLines(tx, open, suffix);
-  if (closed.length > 0) {
-    await tx.query(
-      `DELETE FROM ${table('open_order_lines', suffix)} l USING unnest($1::text[], $2::text[], $3::text[]) AS k(sku, order_id, line_id)
-       WHERE l.sku = k.sku AND l.order_id = k.order_id AND l.line_id = k.line_id`,
-      [closed.map((r) => r.sku), closed.map((r) => r.orderId), closed.map((r) => r.lineId)],
-    );
-  }
-  const before = new Map(loaded.rows.map((row) => [lineKeyOf(row.sku, row.order_id, row.line_id), row.waiting]));
-  await addBackordered(tx, rows.map((row) => ({ sku: row.sku, units: row.waiting - (before.get(lineKeyOf(row.sku, row.orderId, row.lineId)) ?? 0) })), suffix);
-}
-
-/** Moves each SKU's total of waiting units (`sku_planning.backordered`) by what its lines moved. */
-async function addBackordered(tx: Queryable, moves: readonly { sku: string; units: number }[], suffix: string): Promise<void> {
-  const bySku = new Map<string, number>();
-  for (const { sku, units } of moves) bySku.set(sku, (bySku.get(sku) ?? 0) + units);
-  const changed = [...bySku].filter(([, units]) => units !== 0);
-  if (changed.length === 0) return;
-  // Existing rows first: an INSERT ... ON CONFLICT proposes a row that must pass the CHECK, and a
-  // move down is negative. A SKU without a row had nothing waiting, so its move is not negative; the
-  // batch holds its SKUs' locks, and ON CONFLICT covers a writer that holds none.
-  await tx.query(
-    `WITH moves AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS m(sku, units)),
-     moved AS (
-       UPDATE ${table('sku_planning', suffix)} p SET backordered = p.backordered + moves.units FROM moves WHERE p.sku = moves.sku RETURNING p.sku
-     )
-     INSERT INTO ${table('sku_planning', suffix)} AS p (sku, discontinued, backordered)
-     SELECT sku, false, units FROM moves WHERE sku NOT IN (SELECT sku FROM moved)
-     ON CONFLICT (sku) DO UPDATE SET backordered = p.backordered + EXCLUDED.backordered`,
-    [changed.map(([sku]) => sku), changed.map(([, units]) => units)],
+    `INSERT INTO ${table('sku_planning', suffix)} AS p (sku, discontinued, backordered)
+     SELECT sku, false, units FROM unnest($1::text[], $2::bigint[]) AS m(sku, units)
+     ON CONFLICT (sku) DO UPDATE SET backordered = EXCLUDED.backordered`,
+    [[...latest.keys()], [...latest.values()]],
   );
 }
 
@@ -145,14 +98,14 @@ async function addBackordered(tx: Queryable, moves: readonly { sku: string; unit
  * DEMAND_HISTORY_DAYS behind the SKU's latest day with demand. That cut depends only on the demand
  * recorded, never on how it was batched, so a replay keeps exactly the same days.
  */
-async function projectDemand(tx: Queryable, facts: readonly OrderLineFact[], suffix: string): Promise<void> {
+async function projectDemand(tx: Queryable, facts: readonly LedgerPlanningFact[], suffix: string): Promise<void> {
   const units = new Map<string, { sku: string; day: number; units: number }>();
   for (const fact of facts) {
-    const demand = acceptedDemandOf(fact);
-    if (demand === null) continue;
-    const day = epochDay(demand.acceptedAt);
-    const key = `${fact.data.sku}\n${day}`;
-    units.set(key, { sku: fact.data.sku, day, units: (units.get(key)?.units ?? 0) + demand.units });
+    for (const { day: date, quantity } of fact.data.accepted ?? []) {
+      const day = epochDay(date);
+      const key = `${fact.data.sku}\n${day}`;
+      units.set(key, { sku: fact.data.sku, day, units: (units.get(key)?.units ?? 0) + quantity });
+    }
   }
   if (units.size === 0) return;
   const rows = [...units.values()];
@@ -170,24 +123,29 @@ async function projectDemand(tx: Queryable, facts: readonly OrderLineFact[], suf
   );
 }
 
-function isOrderLineFact(fact: PlanningFact): fact is OrderLineFact {
-  return (ORDER_LINE_FACT_TYPES as readonly string[]).includes(fact.type);
+function isLedgerFact(fact: PlanningFact): fact is LedgerPlanningFact {
+  return fact.type === SKU_LEDGER_CHANGED;
 }
 
 /**
- * Applies planning facts, in order, to `sku_planning`, `open_order_lines` and `sku_demand` with
- * that suffix ('' live, `_rebuild` during a replay).
+ * Applies planning facts, in order, to `sku_planning` and `sku_demand` with that suffix ('' live,
+ * `_rebuild` during a replay).
  */
 export async function projectPlanningFacts(tx: Queryable, facts: readonly PlanningFact[], suffix = ''): Promise<void> {
-  const lineFacts = facts.filter(isOrderLineFact);
-  await projectSkuPlanning(tx, facts.filter((fact): fact is ProductFact | SupplierFact => !isOrderLineFact(fact)), suffix);
-  await projectOpenLines(tx, lineFacts, suffix);
-  await projectDemand(tx, lineFacts, suffix);
+  const ledgerFacts = facts.filter(isLedgerFact);
+  await projectSkuPlanning(tx, facts.filter((fact): fact is ProductFact | SupplierFact => !isLedgerFact(fact)), suffix);
+  await projectBackordered(tx, ledgerFacts, suffix);
+  await projectDemand(tx, ledgerFacts, suffix);
+}
+
+/** What planning takes of the saga's ledger changes: the waiting units and the demand accepted. */
+export function ledgerPlanningFactsOf(changes: readonly SkuLedgerFigures[]): LedgerPlanningFact[] {
+  return changes.map((change) => ({ type: SKU_LEDGER_CHANGED, data: { sku: change.sku, backorderedQuantity: change.backorderedQuantity, accepted: change.accepted } }));
 }
 
 /**
- * Records the batch's catalog and order-line facts on their SKUs' planning streams and applies
- * them, in the consumer's transaction. Other types on those topics say nothing about planning.
+ * Records the batch's catalog facts on their SKUs' planning streams and applies them, in the
+ * consumer's transaction. Other types on that topic say nothing about planning.
  */
 export async function recordPlanningFacts(tx: Queryable, inputs: readonly ConsumedInput[]): Promise<void> {
   const recorded = inputs.filter((input) => RECORDED_TYPES.has(input.event.type));
@@ -211,11 +169,20 @@ export function supplierFactsOf(inputs: readonly ConsumedInput[]): SupplierFact[
     .map((event) => ({ type: 'SupplyExpected', data: { sku: event.data.sku, supplierId: event.data.supplierId } }));
 }
 
-/** The planning facts among stored events, in their order: recorded catalog and line facts, and the suppliers of the pipeline's lines. */
+/**
+ * The planning facts among stored events, in their order: recorded catalog facts, the suppliers of
+ * the pipeline's lines and the saga's recorded ledger changes. Line facts recorded before the
+ * ledger carried units (PlanningFactRecorded of LineDecided and the like) are passed over.
+ */
 export function recordedPlanningFacts(events: readonly StoredEvent[]): PlanningFact[] {
   const planning = new Set(eventsOfStreams(events, PLANNING_STREAM_PREFIX, PLANNING_FACT_RECORDED));
+  const ledger = new Set(eventsOfStreams(events, LEDGER_STREAM_PREFIX, SKU_LEDGER_CHANGE_RECORDED));
   return events.flatMap((stored): PlanningFact[] => {
-    if (planning.has(stored)) return [(stored.data as { fact: PlanningFact }).fact];
+    if (planning.has(stored)) {
+      const { fact } = stored.data as { fact: PlanningFact | { type: string } };
+      return RECORDED_TYPES.has(fact.type) ? [fact as PlanningFact] : [];
+    }
+    if (ledger.has(stored)) return ledgerPlanningFactsOf([stored.data as SkuLedgerFigures]);
     if (!stored.streamId.startsWith(PIPELINE_STREAM_PREFIX)) return [];
     return recordedSupplyFacts([stored]).flatMap((fact): PlanningFact[] =>
       fact.type === 'SupplyExpected' ? [{ type: 'SupplyExpected', data: { sku: fact.data.sku, supplierId: fact.data.supplierId } }] : [],

@@ -34,9 +34,10 @@ export async function projectSkuLedgerChanges(tx: Queryable, changes: readonly S
 
 /**
  * Records the batch's ledger changes on their SKUs' ledger streams and updates `sku_ledger`, in the
- * consumer's transaction. The saga's facts about order lines are the orders service's business.
+ * consumer's transaction, and answers them in order. The saga's facts about order lines are the
+ * orders service's business: the ledger carries what planning needs of them.
  */
-export async function recordSkuLedgerChanges(tx: Queryable, inputs: readonly ConsumedInput[]): Promise<void> {
+export async function recordSkuLedgerChanges(tx: Queryable, inputs: readonly ConsumedInput[]): Promise<SkuLedgerFigures[]> {
   const changes = inputs.filter((input) => input.event.type === SKU_LEDGER_CHANGED);
   const figures = changes.map((input) => (input.event as SkuLedgerChanged).data);
   await appendFacts(
@@ -53,6 +54,7 @@ export async function recordSkuLedgerChanges(tx: Queryable, inputs: readonly Con
     })),
   );
   await projectSkuLedgerChanges(tx, figures);
+  return figures;
 }
 
 /** The ledger changes recorded among stored events, in their order. */

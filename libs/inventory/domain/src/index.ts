@@ -1,4 +1,3 @@
 export * from './stock-on-hand/stock-on-hand';
 export * from './replenishment/replenishment';
 export * from './replenishment/replenishment-review';
-export * from './order-line-demand/order-line-demand';
