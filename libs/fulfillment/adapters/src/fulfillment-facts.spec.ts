@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { TOPICS, validateMessage } from '@restock/contracts';
 import type { FulfillmentEvent } from '@restock/fulfillment-domain';
 import type { OutboxMessage } from '@restock/event-store';
-import { CausedEvent, DecidedInput, etaNettingOf, factsIn, ledgerFact } from './fulfillment-facts';
+import { acceptedDemandBySku, CausedEvent, DecidedInput, etaNettingOf, factsIn, ledgerFact } from './fulfillment-facts';
 
 const at = '2026-12-01T10:00:00.000Z';
 const line = { orderId: 'O-1', lineId: 'L-1' };
@@ -66,6 +67,57 @@ describe('fulfillment facts', () => {
     expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(message.value))).toMatchObject({ ok: true, event: { data: { backorderedQuantity: 2, accepted } } });
     const twice = { ...(message.value as object), data: { ...(message.value as { data: object }).data, accepted: [...accepted, accepted[0]] } };
     expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(twice))).toMatchObject({ ok: false, reason: { code: 'INVALID_DATA' } });
+  });
+
+  describe('the demand a ledger change carries', () => {
+    const accepted = (sku: string, acceptedAt: string, allocatedQuantity: number, backorderedQuantity: number, rejectedQuantity: number): DecidedInput =>
+      input(
+        [
+          {
+            type: 'LineAccepted',
+            data: {
+              ...line,
+              quantity: allocatedQuantity + backorderedQuantity + rejectedQuantity,
+              allocatedQuantity,
+              backorderedQuantity,
+              rejectedQuantity,
+              status: 'PARTIALLY_ALLOCATED',
+              rejectionReason: null,
+              eta: null,
+              etaConfidence: null,
+              acceptedAt,
+              deadline: null,
+              decidedAt: at,
+            },
+          },
+        ],
+        `input-${sku}-${acceptedAt}`,
+        sku,
+      );
+
+    it('counts each accepted unit once, on the UTC day of its acceptance, per SKU, and no rejected unit', () => {
+      const decision = fc.record({
+        sku: fc.constantFrom('SKU-1', 'SKU-2', 'SKU-3'),
+        // Offsets included: 23:30-02:00 is the next UTC day.
+        acceptedAt: fc.constantFrom('2026-11-30T23:59:59Z', '2026-12-01T00:00:00Z', '2026-12-01T23:30:00-02:00', '2026-12-02T01:00:00+03:00'),
+        allocated: fc.nat({ max: 5 }),
+        backordered: fc.nat({ max: 5 }),
+        rejected: fc.nat({ max: 5 }),
+      });
+      fc.assert(
+        fc.property(fc.array(decision, { maxLength: 30 }), (decisions) => {
+          const bySku = acceptedDemandBySku(decisions.map((d) => accepted(d.sku, d.acceptedAt, d.allocated, d.backordered, d.rejected)));
+          const expected = new Map<string, number>();
+          for (const d of decisions) {
+            const key = `${d.sku} ${new Date(d.acceptedAt).toISOString().slice(0, 10)}`;
+            expected.set(key, (expected.get(key) ?? 0) + d.allocated + d.backordered);
+          }
+          const found = new Map([...bySku].flatMap(([sku, days]) => days.map(({ day, quantity }) => [`${sku} ${day}`, quantity] as const)));
+          expect(found).toEqual(new Map([...expected].filter(([, quantity]) => quantity > 0)));
+          for (const days of bySku.values()) expect(days.map((entry) => entry.day)).toEqual([...new Set(days.map((entry) => entry.day))].sort());
+        }),
+      );
+    });
   });
 
   describe('ETA changes within a batch', () => {

@@ -193,6 +193,27 @@ export interface AcceptedDemand {
   readonly quantity: number;
 }
 
+/**
+ * The units each SKU's lines accepted in a batch (allocated at once or queued; rejected units are
+ * no demand), by UTC day of acceptance, days in order. A SKU that accepted nothing is absent.
+ */
+export function acceptedDemandBySku(decided: readonly DecidedInput[]): Map<string, AcceptedDemand[]> {
+  const bySku = new Map<string, Map<string, number>>();
+  for (const input of decided) {
+    for (const event of input.events) {
+      if (event.type !== 'LineAccepted') continue;
+      const quantity = event.data.allocatedQuantity + event.data.backorderedQuantity;
+      if (quantity === 0) continue;
+      const days = bySku.get(input.sku) ?? new Map<string, number>();
+      // An RFC 3339 time may carry an offset: the day is the UTC one.
+      const day = new Date(event.data.acceptedAt).toISOString().slice(0, 10);
+      days.set(day, (days.get(day) ?? 0) + quantity);
+      bySku.set(input.sku, days);
+    }
+  }
+  return new Map([...bySku].map(([sku, days]) => [sku, [...days].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, quantity]) => ({ day, quantity }))]));
+}
+
 export function ledgerFact(
   sku: string,
   ledger: StockLedger,

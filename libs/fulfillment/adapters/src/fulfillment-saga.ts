@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { enqueue, OutboxMessage, Queryable } from '@restock/event-store';
 import { decide, evolve, ledger, Rejection } from '@restock/fulfillment-domain';
-import { AcceptedDemand, DecidedInput, ledgerFact } from './fulfillment-facts';
+import { AcceptedDemand, acceptedDemandBySku, DecidedInput, ledgerFact } from './fulfillment-facts';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { SkuCommand } from './saga-inputs';
 import { oldestWaitingSince, upsertSkuLedgers } from './sku-ledger';
@@ -124,22 +124,4 @@ export class FulfillmentSaga {
   private ledgerMessage(entry: SkuWork, last: DecidedInput, accepted: readonly AcceptedDemand[]): OutboxMessage {
     return ledgerFact(entry.loaded.sku, ledger(entry.loaded.state), oldestWaitingSince(entry.loaded.state), accepted, last.inputId, last.time);
   }
-}
-
-/** The units each SKU's lines accepted in the batch (allocated or queued), by UTC day of acceptance, days in order. */
-function acceptedDemandBySku(decided: readonly DecidedInput[]): Map<string, AcceptedDemand[]> {
-  const bySku = new Map<string, Map<string, number>>();
-  for (const input of decided) {
-    for (const event of input.events) {
-      if (event.type !== 'LineAccepted') continue;
-      const quantity = event.data.allocatedQuantity + event.data.backorderedQuantity;
-      if (quantity === 0) continue;
-      const days = bySku.get(input.sku) ?? new Map<string, number>();
-      // An RFC 3339 time may carry an offset: the day is the UTC one.
-      const day = new Date(event.data.acceptedAt).toISOString().slice(0, 10);
-      days.set(day, (days.get(day) ?? 0) + quantity);
-      bySku.set(input.sku, days);
-    }
-  }
-  return new Map([...bySku].map(([sku, days]) => [sku, [...days].sort(([a], [b]) => a.localeCompare(b)).map(([day, quantity]) => ({ day, quantity }))]));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
+import { Client } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { DLQ_HEADER } from '@restock/messaging';
 import { loadServiceConfig, RunningService, startService } from '@restock/platform';
@@ -185,6 +186,16 @@ describe('supplier-receipts service', () => {
       expect(body.lines[0]).toMatchObject({ orderedQuantity: 10, receivedQuantity: 13, remainingQuantity: 0, status: 'RECEIVED' });
       const cancelled = await getJson(`/purchase-orders/${cancelledPo}`);
       expect(cancelled.body.lines[0]).toMatchObject({ receivedQuantity: 0, status: 'CANCELLED' });
+
+      // The shipment is inventory's business: passed over, so not recorded as processed here.
+      const client = new Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const recorded = await client.query('SELECT input_id FROM supplier_receipts.processed_inputs WHERE input_id = ANY($1)', [[shipment.id, planned.id]]);
+        expect(recorded.rows.map((row: { input_id: string }) => row.input_id)).toEqual([planned.id]);
+      } finally {
+        await client.end();
+      }
     });
   });
 

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { PurchaseOrderMessage, TOPICS, WarehouseMessage } from '@restock/contracts';
+import { GOODS_RECEIVED, PurchaseOrderMessage, TOPICS, WarehouseMessage } from '@restock/contracts';
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
 import { handleSupplyBatch, inputCommand, purchaseOrderCommand, warehouseCommand } from './supply-batch';
 
@@ -13,7 +13,8 @@ export class SupplyInputsHandler {
     return handleSupplyBatch(context.transaction, commands);
   }
 
-  @EventPattern(TOPICS.warehouseEvents)
+  // Receipts only: shipments and counts are inventory's, passed over here unrecorded.
+  @EventPattern(TOPICS.warehouseEvents, { types: [GOODS_RECEIVED] })
   onWarehouseEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
     const commands = inputs.flatMap((input) => {
       const command = warehouseCommand(input.event as WarehouseMessage);
