@@ -125,6 +125,27 @@ describe('the message as a whole', () => {
   });
 });
 
+describe('a caller taking only some types', () => {
+  const badData = { ...EVENT, data: { ...ORDER, lines: [] } };
+  const cancelled = { ...EVENT, type: 'OrderCancelled', data: { orderId: 'order-1' } };
+
+  test('gets a message of another type passed over, its data unchecked', () => {
+    const result = validateMessage(TOPICS.ecommerceOrders, JSON.stringify(badData), { typesTaken: new Set(['OrderCancelled']) });
+    expect(result).toEqual({ ok: true, event: badData, passedOver: true });
+  });
+
+  test('gets a message of a type it takes checked as ever', () => {
+    expect(reasonOf(validateMessage(TOPICS.ecommerceOrders, JSON.stringify(badData), { typesTaken: new Set([ORDER_PLACED]) })).code).toBe('INVALID_DATA');
+    expect(validateMessage(TOPICS.ecommerceOrders, JSON.stringify(cancelled), { typesTaken: new Set(['OrderCancelled']) })).toEqual({ ok: true, event: cancelled });
+  });
+
+  test('still gets a bad envelope and an unknown type rejected', () => {
+    const taken = { typesTaken: new Set(['OrderCancelled']) };
+    expect(reasonOf(validateMessage(TOPICS.ecommerceOrders, JSON.stringify({ ...EVENT, specversion: '0.3' }), taken)).code).toBe('INVALID_ENVELOPE');
+    expect(reasonOf(validateMessage(TOPICS.ecommerceOrders, JSON.stringify({ ...EVENT, type: 'OrderTeleported' }), taken)).code).toBe('UNKNOWN_TYPE');
+  });
+});
+
 describe('fieldErrors', () => {
   test('flattens nested class-validator errors into dotted paths', () => {
     const order = plainToInstance(OrderPlacedData, { ...ORDER, orderId: '', lines: [] });

@@ -35,10 +35,17 @@ export interface MessageRejection {
 
 export type MessageValidation =
   | { readonly ok: true; readonly event: CloudEvent }
+  /** A valid envelope of a type the topic has, but not one the caller takes: its data was not checked. */
+  | { readonly ok: true; readonly event: CloudEvent; readonly passedOver: true }
   | { readonly ok: false; readonly reason: MessageRejection };
 
 export interface ValidateMessageOptions {
   readonly maxBytes?: number;
+  /**
+   * The only types whose data the caller takes. A message of another type the topic allows is
+   * answered as passed over once its envelope is valid; its data is left to those who take it.
+   */
+  readonly typesTaken?: ReadonlySet<string>;
 }
 
 export function validateMessage(
@@ -52,10 +59,10 @@ export function validateMessage(
   if (size > maxBytes) return rejected('TOO_LARGE', `message is ${size} bytes, more than the ${maxBytes} allowed`);
   const parsed = parseJson(value);
   if (!parsed.ok) return parsed;
-  return validateEvent(topic, parsed.json);
+  return validateEvent(topic, parsed.json, options.typesTaken);
 }
 
-function validateEvent(topic: string, json: unknown): MessageValidation {
+function validateEvent(topic: string, json: unknown, typesTaken: ReadonlySet<string> | undefined): MessageValidation {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return rejected('INVALID_ENVELOPE', 'message must be a CloudEvents JSON object');
   }
@@ -71,6 +78,7 @@ function validateEvent(topic: string, json: unknown): MessageValidation {
     const message = `type ${event.type} is not allowed on ${topic} (allowed: ${allowed})`;
     return rejected('UNKNOWN_TYPE', message, [{ field: 'type', errors: [message] }]);
   }
+  if (typesTaken !== undefined && !typesTaken.has(event.type)) return { ok: true, event, passedOver: true };
   const dataErrors = dataFieldErrors(dataClass, event.data);
   if (dataErrors.length > 0) return rejected('INVALID_DATA', `data is not a valid ${event.type}`, dataErrors);
   return { ok: true, event };

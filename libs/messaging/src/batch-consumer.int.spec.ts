@@ -146,7 +146,7 @@ describe('batch consumer', () => {
     }
   }, 60_000);
 
-  it('passes over the types its handler does not take: no effect, no record, offsets committed; a bad one is still dead-lettered', async () => {
+  it('passes over the types its handler does not take, good or bad: no effect, no record, offsets committed; an unknown type is still dead-lettered', async () => {
     const sku = `SKU-${randomUUID()}`;
     const counted = (countedQuantity: number) =>
       cloudEvent({
@@ -158,11 +158,14 @@ describe('batch consumer', () => {
       });
     const taken = goodsReceived(sku, 2);
     const passedOver = [counted(5), counted(7)];
+    // Bad data of a type passed over is for the consumers that take that type to judge.
     const badCount = { ...counted(1), data: { ...counted(1).data, countedQuantity: -1 } };
+    const unknownType = { ...counted(2), type: 'GoodsTeleported' };
     await kafka.publish(TOPIC, [
       { key: sku, value: passedOver[0]! },
       { key: sku, value: taken },
       { key: sku, value: badCount },
+      { key: sku, value: unknownType },
       { key: sku, value: passedOver[1]! },
     ]);
     const groupId = `types-${randomUUID()}`;
@@ -180,12 +183,12 @@ describe('batch consumer', () => {
     try {
       await eventually(async () => ((await effectsOf([taken.id])).get(taken.id) === 1 ? true : undefined), 30_000);
       const letters = await kafka.readUntil(deadLetterTopic(TOPIC), (read) => read.some((m) => m.key?.toString() === sku));
-      expect(letters.filter((m) => m.key?.toString() === sku).map((m) => m.headers?.[DLQ_HEADER.code]?.toString())).toEqual(['INVALID_DATA']);
+      expect(letters.filter((m) => m.key?.toString() === sku).map((m) => m.headers?.[DLQ_HEADER.code]?.toString())).toEqual(['UNKNOWN_TYPE']);
     } finally {
       await receipts.stop();
     }
     // The topic holds the other tests' receipts too, which this new group takes as well.
-    const mine = [...passedOver, taken, badCount].map((event) => event.id);
+    const mine = [...passedOver, taken, badCount, unknownType].map((event) => event.id);
     const recorded = await db.query<{ input_id: string }>('SELECT input_id FROM processed_inputs WHERE consumer = $1 AND input_id = ANY($2)', [groupId, mine]);
     expect(recorded.rows.map((row) => row.input_id)).toEqual([taken.id]);
 
@@ -196,7 +199,7 @@ describe('batch consumer', () => {
     await everything.start();
     try {
       await eventually(async () => ((await effectsOf([marker.id])).get(marker.id) === 1 ? true : undefined), 30_000);
-      expect([...(await effectsOf([...passedOver.map((event) => event.id), taken.id])).entries()]).toEqual([[taken.id, 1]]);
+      expect([...(await effectsOf([...passedOver.map((event) => event.id), badCount.id, taken.id])).entries()]).toEqual([[taken.id, 1]]);
     } finally {
       await everything.stop();
     }

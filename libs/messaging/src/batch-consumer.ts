@@ -102,10 +102,11 @@ export interface BatchConsumerOptions {
   readonly topics: readonly string[];
   readonly handlerFor: (topic: string) => BatchHandler;
   /**
-   * The event types a topic's handler takes, when it takes only some of the topic's types. Valid
-   * inputs of the other types are passed over: not recorded as processed, not handed to the
-   * handler, their offsets committed with the rest. An input that changes nothing needs no record
-   * to change nothing a second time. Undefined: every type.
+   * The event types a topic's handler takes, when it takes only some of the topic's types. Inputs
+   * of the other types are passed over once their envelope is valid: their data is not checked
+   * (that is for the consumers that take them), they are not recorded as processed nor handed to
+   * the handler, and their offsets are committed with the rest. An input that changes nothing needs
+   * no record to change nothing a second time. Undefined: every type.
    */
   readonly typesTakenBy?: (topic: string) => ReadonlySet<string> | undefined;
   /** Keys to lock before writing; defaults to the Kafka message key (the SKU or order id). */
@@ -244,9 +245,9 @@ export class BatchConsumer {
       const letters: DeadLetter[] = [];
       const valid: ConsumedInput[] = [];
       for (const message of chunk) {
-        const result = validateMessage(topic, message.value, this.options.maxMessageBytes ? { maxBytes: this.options.maxMessageBytes } : undefined);
+        const result = validateMessage(topic, message.value, { maxBytes: this.options.maxMessageBytes, typesTaken: taken });
         if (!result.ok) letters.push({ topic, partition: batch.partition, message, reason: result.reason });
-        else if (taken === undefined || taken.has(result.event.type)) valid.push({ event: result.event, topic, partition: batch.partition, message });
+        else if (!('passedOver' in result)) valid.push({ event: result.event, topic, partition: batch.partition, message });
       }
       const last = chunk[chunk.length - 1]!;
       await new Promise<void>((resolve, reject) =>

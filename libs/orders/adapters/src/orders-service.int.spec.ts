@@ -274,7 +274,7 @@ describe('orders service', () => {
         source: 'restock/fulfillment',
         type: 'SkuLedgerChanged',
         time: '2026-12-01T10:00:02Z',
-        data: { sku, onHand: 1, allocated: 1, atp: 0, queueDepth: 0, oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:02Z' },
+        data: { sku, onHand: 1, allocated: 1, atp: 0, queueDepth: 0, backorderedQuantity: 0, accepted: [{ day: '2026-12-01', quantity: 1 }], oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:02Z' },
       });
       expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(ledger)).ok).toBe(true);
       const fact = decided(orderId, 'line-1', sku, 1, 1, '2026-12-01T10:00:02Z');
