@@ -4,7 +4,7 @@ import { evolve } from './evolve';
 import { reviewQueue } from './eta-projection';
 import { policyOf } from './fulfillment-state';
 import { backorderQueue } from './read-models';
-import { addSupply, defineProduct, placeLine, receiveStock } from './testing/fulfillment-commands';
+import { addSupply, cancelLine, defineProduct, placeLine, receiveStock } from './testing/fulfillment-commands';
 import { stateAfter } from './testing/given-when-then';
 
 const DEC_1 = '2026-12-01T10:00:00Z';
@@ -52,5 +52,44 @@ describe('re-projecting the queue as far as it can change', () => {
     const nowMs = instantMs(LATER_ON_DEC_1, 'now');
     const full = reviewQueue(state, policyOf(state)!, nowMs, dayOfMs(nowMs));
     expect({ waiting: backorderQueue(state).length, stale: full.revisedLines.map((line) => line.orderId) }).toEqual({ waiting: 40 - quantity, stale: [] });
+  });
+
+  it.each([
+    ['covered by the first purchase order', 'O5'],
+    ['covered by the second', 'O20'],
+    ['beyond the pipeline', 'O35'],
+  ])('leaves every waiting line with the ETA of a full walk after a cancellation of a line %s', (_, orderId) => {
+    const state = queueOfForty();
+    const decision = decide(cancelLine(LATER_ON_DEC_1, orderId), state);
+    if (decision.status !== 'DECIDED') throw new Error(`the cancellation was rejected: ${decision.rejection.code}`);
+    for (const event of decision.events) evolve(state, event);
+    const nowMs = instantMs(LATER_ON_DEC_1, 'now');
+    const full = reviewQueue(state, policyOf(state)!, nowMs, dayOfMs(nowMs));
+    expect({ waiting: backorderQueue(state).length, stale: full.revisedLines.map((line) => line.orderId) }).toEqual({ waiting: 39, stale: [] });
+  });
+
+  it('re-dates the lines a cancelled line held back, even behind a line whose ETA it confirms', () => {
+    // No pipeline: every unit is estimated, at acceptance + 10 days. B arrived last but was placed
+    // as early as Z, so its own estimate is Dec 5, and it waits behind A's Dec 11 (never earlier than
+    // the line ahead). Z, ahead of both, keeps its Dec 5: a walk that stopped there would leave B
+    // held back by a line that is gone.
+    const state = stateAfter([
+      defineProduct(DEC_1, { leadTimeDays: 10 }),
+      placeLine(DEC_1, 'Z', 1, '2026-11-25T10:00:00Z'),
+      placeLine(DEC_1, 'A', 1),
+      placeLine(DEC_1, 'B', 1, '2026-11-25T10:00:00Z'),
+    ]);
+    expect(backorderQueue(state).map((line) => [line.orderId, line.eta])).toEqual([
+      ['Z', '2026-12-05'],
+      ['A', '2026-12-11'],
+      ['B', '2026-12-11'],
+    ]);
+    const decision = decide(cancelLine(LATER_ON_DEC_1, 'A'), state);
+    if (decision.status !== 'DECIDED') throw new Error(`the cancellation was rejected: ${decision.rejection.code}`);
+    for (const event of decision.events) evolve(state, event);
+    expect(backorderQueue(state).map((line) => [line.orderId, line.eta])).toEqual([
+      ['Z', '2026-12-05'],
+      ['B', '2026-12-05'],
+    ]);
   });
 });

@@ -49,6 +49,12 @@ export interface KnownUnchanged {
    * day is the same, and no more units came off the pipeline than off the queue.
    */
   readonly estimates: boolean;
+  /**
+   * The walk may stop only at a line ranked after this one. A line taken out of the middle of the
+   * queue no longer holds back the ETAs of the lines behind it (rule 3: never earlier than the line
+   * ahead), so those can move even where the walk before it confirmed an ETA.
+   */
+  readonly stopAfterRank?: number;
 }
 
 /** Open purchase-order lines in the order they will arrive (ties: placed earlier first). */
@@ -182,7 +188,13 @@ export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowM
     if (!line.atRisk && isAtRisk(eta, line, nowMs, dayOfMs(line.deadlineMs))) {
       atRisk.push({ line, eta });
     }
-    if (unchanged !== undefined && !discontinued && eta.day === line.etaDay && eta.confidence === line.etaConfidence) {
+    if (
+      unchanged !== undefined &&
+      !discontinued &&
+      eta.day === line.etaDay &&
+      eta.confidence === line.etaConfidence &&
+      (unchanged.stopAfterRank === undefined || line.rank > unchanged.stopAfterRank)
+    ) {
       // Each later line's ETA is the later of its own and this one's, and its own is as before.
       if (unchanged.coverage || (unchanged.estimates && uncovered > 0)) {
         return { revisedLines, revisedEtas, cancellations, atRisk, stoppedAt: line };

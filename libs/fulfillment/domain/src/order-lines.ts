@@ -2,7 +2,7 @@ import { assertQuantity } from './assertion';
 import { addDaysToMs, dayOfMs, formatOptionalDay, instantMs, isoInstant } from './calendar';
 import type { CancelLine, ExpediteLine, HoldLine, PlaceLine } from './commands';
 import { type DecisionDraft, apply, currentState, emitLast, reviewWaitingLines } from './decision-draft';
-import { NO_ETA, projectNewDemand } from './eta-projection';
+import { type KnownUnchanged, NO_ETA, projectNewDemand } from './eta-projection';
 import type { LineAccepted, LineStatus, RejectionReason } from './events';
 import { type FulfillmentState, availableToPromise, lineKey } from './fulfillment-state';
 import { type Rejection, rejection } from './rejection';
@@ -92,6 +92,18 @@ function statusOf(quantity: number, allocated: number, backordered: number): Lin
   return backordered > 0 ? 'BACKORDERED' : 'REJECTED';
 }
 
+/**
+ * What a customer cancellation of the line ranked `rank` leaves as it was (see KnownUnchanged). It
+ * takes units out of the queue (the line's waiting units, and at the head what released stock
+ * fills) and none off the pipeline, so a unit beyond the pipeline was beyond it before and keeps its
+ * estimate: the review stops at the first line behind the cancelled one with units beyond the
+ * pipeline whose ETA it confirms, instead of walking the whole queue. Coverage does change: the
+ * units behind the line move forward, and no longer wait behind its ETA.
+ */
+function leftByACancellation(rank: number): KnownUnchanged {
+  return { coverage: false, estimates: true, stopAfterRank: rank };
+}
+
 /** Rule 5. Shipped units are gone; the rest is cancelled and released stock flows to the head. */
 export function cancelLine(command: CancelLine, draft: DecisionDraft): Rejection | null {
   const { orderId, lineId } = command.data;
@@ -111,7 +123,7 @@ export function cancelLine(command: CancelLine, draft: DecisionDraft): Rejection
     },
   });
   flowStockToQueue(draft);
-  reviewWaitingLines(draft, () => 'QUEUE_MOVED');
+  reviewWaitingLines(draft, () => 'QUEUE_MOVED', leftByACancellation(line.rank));
   return null;
 }
 
