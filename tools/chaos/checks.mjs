@@ -11,7 +11,7 @@ import { INPUT_TOPICS } from './workload.mjs';
 const require = createRequire(import.meta.url);
 const HTTP_CONCURRENCY = 12;
 const HTTP_RETRIES_MAX = 5;
-const INTERNAL_TOPICS = ['restock.catalog.events.v1', 'restock.orders.events.v1', 'restock.supply.events.v1', 'restock.inventory.events.v1', 'restock.fulfillment.events.v1'];
+const INTERNAL_TOPICS = ['restock.catalog.events.v1', 'restock.orders.events.v1', 'restock.supply.events.v1', 'restock.inventory.events.v1', 'restock.fulfillment.events.v1', 'restock.fulfillment.ledger.v1'];
 const CLI_ENTRY = join(REPO_ROOT, 'tools', 'cli', 'bin', 'restock.js');
 const EXAMPLES_MAX = 5;
 

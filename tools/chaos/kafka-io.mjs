@@ -33,7 +33,7 @@ export function chaosKafkaClient(brokers, clientId) {
 export const CONSUMER_GROUPS = {
   'restock.orders': ['ecommerce.orders.v1', 'restock.fulfillment.events.v1'],
   'restock.fulfillment': ['restock.catalog.events.v1', 'restock.orders.events.v1', 'restock.supply.events.v1', 'restock.inventory.events.v1'],
-  'restock.inventory': ['warehouse.events.v1', 'restock.supply.events.v1', 'restock.fulfillment.events.v1'],
+  'restock.inventory': ['warehouse.events.v1', 'restock.supply.events.v1', 'restock.fulfillment.ledger.v1'],
   'restock.supplier-receipts': ['purchasing.purchase-orders.v1', 'warehouse.events.v1'],
 };
 const NON_TRANSACTIONAL = new Set(['ecommerce.orders.v1', 'purchasing.purchase-orders.v1', 'warehouse.events.v1']);

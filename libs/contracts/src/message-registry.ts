@@ -120,7 +120,7 @@ const BUILT_IN_MESSAGE_TYPES: ReadonlyArray<readonly [string, string, MessageDat
   [TOPICS.fulfillmentEvents, LINE_BACKORDER_AT_RISK, LineBackorderAtRiskData],
   [TOPICS.fulfillmentEvents, LINE_CANCELLED, LineCancelledData],
   [TOPICS.fulfillmentEvents, LINE_SHIPPED, LineShippedData],
-  [TOPICS.fulfillmentEvents, SKU_LEDGER_CHANGED, SkuLedgerChangedData],
+  [TOPICS.fulfillmentLedger, SKU_LEDGER_CHANGED, SkuLedgerChangedData],
   // Restock does not consume its outputs, but registering them lets contract and end-to-end
   // tests check that what Restock publishes obeys the contract.
   [TOPICS.customerUpdates, ORDER_ACKNOWLEDGED, OrderAcknowledgedData],

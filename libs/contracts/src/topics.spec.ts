@@ -25,7 +25,7 @@ describe('topics', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names).toContain('warehouse.events.v1.dlq');
     expect(names).not.toContain('restock.customer-updates.v1.dlq');
-    expect(names).toHaveLength(10 + 8);
+    expect(names).toHaveLength(11 + 9);
   });
 
   test('a dead-letter topic is the topic name with .dlq', () => {

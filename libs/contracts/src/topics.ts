@@ -9,6 +9,7 @@ export const TOPICS = {
   inventoryEvents: 'restock.inventory.events.v1',
   orderEvents: 'restock.orders.events.v1',
   fulfillmentEvents: 'restock.fulfillment.events.v1',
+  fulfillmentLedger: 'restock.fulfillment.ledger.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -49,6 +50,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   spec(TOPICS.inventoryEvents, 'internal', 'sku', SKU_KEY),
   spec(TOPICS.orderEvents, 'internal', 'sku', `${SKU_KEY} (order demand re-keyed from the order id)`),
   spec(TOPICS.fulfillmentEvents, 'internal', 'sku', SKU_KEY),
+  spec(TOPICS.fulfillmentLedger, 'internal', 'sku', SKU_KEY),
 ];
 
 function spec(name: TopicName, role: TopicRole, key: TopicSpec['key'], keyMeaning: string): TopicSpec {

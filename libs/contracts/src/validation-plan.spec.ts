@@ -137,7 +137,7 @@ describe('a validation plan', () => {
       [TOPICS.orderEvents, 'OrderLinePlaced'],
       [TOPICS.fulfillmentEvents, 'LineDecided'],
       [TOPICS.fulfillmentEvents, 'LineAllocated'],
-      [TOPICS.fulfillmentEvents, 'SkuLedgerChanged'],
+      [TOPICS.fulfillmentLedger, 'SkuLedgerChanged'],
     ] as const) {
       expect(validationPlanOf(messageDataClass(topic, type)!)).not.toBeNull();
     }

@@ -64,9 +64,10 @@ describe('fulfillment facts', () => {
       { day: '2026-12-01', quantity: 4 },
     ];
     const message = ledgerFact('SKU-1', { onHand: 5, allocated: 3, atp: 2, queueDepth: 1, backorderedQuantity: 2, pipeline: [] }, at, accepted, 'input-1', at);
-    expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(message.value))).toMatchObject({ ok: true, event: { data: { backorderedQuantity: 2, accepted } } });
+    expect(message.topic).toBe(TOPICS.fulfillmentLedger);
+    expect(validateMessage(TOPICS.fulfillmentLedger, JSON.stringify(message.value))).toMatchObject({ ok: true, event: { data: { backorderedQuantity: 2, accepted } } });
     const twice = { ...(message.value as object), data: { ...(message.value as { data: object }).data, accepted: [...accepted, accepted[0]] } };
-    expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(twice))).toMatchObject({ ok: false, reason: { code: 'INVALID_DATA' } });
+    expect(validateMessage(TOPICS.fulfillmentLedger, JSON.stringify(twice))).toMatchObject({ ok: false, reason: { code: 'INVALID_DATA' } });
   });
 
   describe('the demand a ledger change carries', () => {

@@ -223,7 +223,7 @@ export function ledgerFact(
   time: string,
 ): OutboxMessage {
   return {
-    topic: TOPICS.fulfillmentEvents,
+    topic: TOPICS.fulfillmentLedger,
     key: sku,
     value: cloudEvent({
       id: deterministicId(inputId, SKU_LEDGER_CHANGED, sku),

@@ -107,7 +107,7 @@ describe('fulfillment operators', () => {
   }
 
   async function factsOf(sku: string, count: number): Promise<Fact[]> {
-    const isLineFact = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type !== 'SkuLedgerChanged';
+    const isLineFact = (message: KafkaMessage) => message.key?.toString() === sku;
     const read = await kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isLineFact).length >= count);
     return read.filter(isLineFact).map((message) => parseValue<Fact>(message));
   }

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { SKU_LEDGER_CHANGED, TOPICS } from '@restock/contracts';
+import { TOPICS } from '@restock/contracts';
 import { ConsumedInput, HandlerOutcome, KafkaBatchContext } from '@restock/messaging';
 import { ledgerPlanningFactsOf, projectPlanningFacts, recordPlanningFacts, supplierFactsOf } from './planning-facts';
 import { reviewCausesOf, reviewReplenishment } from './replenishment-planning';
@@ -30,10 +30,10 @@ export class InventoryInputsHandler {
     await reviewReplenishment(context.transaction, reviewCausesOf(inputs));
   }
 
-  // Only the ledger changes: they carry the units waiting and the demand accepted, so the line
-  // facts (most of the topic) are passed over unrecorded.
-  @EventPattern(TOPICS.fulfillmentEvents, { types: [SKU_LEDGER_CHANGED] })
-  async onFulfillmentEvents(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
+  // The saga's ledger changes carry the units waiting and the demand accepted: inventory does not
+  // read the line facts at all.
+  @EventPattern(TOPICS.fulfillmentLedger)
+  async onFulfillmentLedger(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<void> {
     const changes = await recordSkuLedgerChanges(context.transaction, inputs);
     await projectPlanningFacts(context.transaction, ledgerPlanningFactsOf(changes));
     await reviewReplenishment(context.transaction, reviewCausesOf(inputs));

@@ -103,5 +103,5 @@ export const REPLENISHMENT_PROJECTION: Projection = {
 export const INVENTORY_OPERATIONS: ServiceOperations = {
   service: 'inventory',
   projections: [STOCK_PROJECTION, SUPPLY_PIPELINE_PROJECTION, SKU_LEDGER_PROJECTION, PLANNING_PROJECTION, REPLENISHMENT_PROJECTION],
-  consumedTopics: [TOPICS.warehouseEvents, TOPICS.supplyEvents, TOPICS.fulfillmentEvents, TOPICS.catalogEvents],
+  consumedTopics: [TOPICS.warehouseEvents, TOPICS.supplyEvents, TOPICS.fulfillmentLedger, TOPICS.catalogEvents],
 };

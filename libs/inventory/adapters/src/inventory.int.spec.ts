@@ -202,10 +202,8 @@ describe('inventory service', () => {
       const ledger = (allocated: number, queueDepth: number, changedAt: string) =>
         input('SkuLedgerChanged', { sku: s, onHand: 9, allocated, atp: 9 - allocated, queueDepth, backorderedQuantity: queueDepth, accepted: [], oldestBackorderAcceptedAt: null, changedAt });
       await publish(TOPICS.warehouseEvents, s, [receipt(s, 'R-1', 9)]);
-      await publish(TOPICS.fulfillmentEvents, s, [
+      await publish(TOPICS.fulfillmentLedger, s, [
         ledger(2, 0, '2026-12-01T10:00:00Z'),
-        // A line fact is the orders service's business: passed over, not recorded.
-        input('LineShipped', { orderId: 'O-1', lineId: 'L-1', sku: s, shipmentId: 'S-1', quantity: 1 }),
         // Caused by an input that carried an earlier time, but decided last.
         ledger(6, 3, '2026-12-01T09:00:00Z'),
       ]);
@@ -267,7 +265,7 @@ describe('inventory service', () => {
       // time of 9 days, safety stock = ceil(1.65 × 5 × 3) = 25 and the reorder point 45 + 25 = 70.
       // Two changes: the older days, then today's 10 units, of which 4 still wait.
       const olderDays = Array.from({ length: 13 }, (_, index) => ({ daysAgo: (index + 1) * 2, quantity: 10 }));
-      await publish(TOPICS.fulfillmentEvents, s, [
+      await publish(TOPICS.fulfillmentLedger, s, [
         ledgerChange(s, { allocated: 0, queueDepth: 0, backorderedQuantity: 0 }, olderDays),
         ledgerChange(s, { allocated: 10, queueDepth: 1, backorderedQuantity: 4 }, [{ daysAgo: 0, quantity: 10 }]),
       ]);

@@ -90,7 +90,7 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
       const waiting = Math.floor(next() * 4);
       // The demand the saga accepted since its previous change of the SKU, on up to two days.
       const days = [...new Set(Array.from({ length: Math.floor(next() * 3) }, () => at(-Math.floor(next() * 40)).slice(0, 10)))].sort();
-      add(TOPICS.fulfillmentEvents, 'SkuLedgerChanged', {
+      add(TOPICS.fulfillmentLedger, 'SkuLedgerChanged', {
         sku,
         onHand,
         allocated,
@@ -214,7 +214,7 @@ describe('inventory operators', () => {
     const sku = `DRIFT-${randomUUID().slice(0, 8)}`;
     const before = await processedCount();
     await publish([
-      { topic: TOPICS.fulfillmentEvents, key: sku, value: input('SkuLedgerChanged', '2026-12-01T10:00:00Z', { sku, onHand: 5, allocated: 2, atp: 3, queueDepth: 0, backorderedQuantity: 0, accepted: [], oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:00Z' }) },
+      { topic: TOPICS.fulfillmentLedger, key: sku, value: input('SkuLedgerChanged', '2026-12-01T10:00:00Z', { sku, onHand: 5, allocated: 2, atp: 3, queueDepth: 0, backorderedQuantity: 0, accepted: [], oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:00Z' }) },
     ]);
     await allProcessed(before + 1);
     await db.query('UPDATE sku_ledger SET allocated = allocated + 1 WHERE sku = $1', [sku]);

@@ -262,32 +262,6 @@ describe('orders service', () => {
     });
   });
 
-  describe('passing over what is not about orders', () => {
-    it('leaves ledger changes of the saga unrecorded and takes the line facts behind them', async () => {
-      const orderId = `order-${randomUUID()}`;
-      const sku = `SKU-${randomUUID()}`;
-      const placed = orderPlaced(orderId, [{ lineId: 'line-1', sku, quantity: 1 }]);
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: placed }]);
-      await eventually(() => processed(placed.id));
-      const ledger = cloudEvent({
-        id: randomUUID(),
-        source: 'restock/fulfillment',
-        type: 'SkuLedgerChanged',
-        time: '2026-12-01T10:00:02Z',
-        data: { sku, onHand: 1, allocated: 1, atp: 0, queueDepth: 0, backorderedQuantity: 0, accepted: [{ day: '2026-12-01', quantity: 1 }], oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:02Z' },
-      });
-      expect(validateMessage(TOPICS.fulfillmentEvents, JSON.stringify(ledger)).ok).toBe(true);
-      const fact = decided(orderId, 'line-1', sku, 1, 1, '2026-12-01T10:00:02Z');
-      await kafka.publish(TOPICS.fulfillmentEvents, [
-        { key: sku, value: ledger },
-        { key: sku, value: fact },
-      ]);
-      await eventually(() => processed(fact.id));
-      expect(await processed(ledger.id)).toBeUndefined();
-      expect((await customerUpdatesOf(orderId, 1)).map((update) => update.type)).toEqual(['OrderAcknowledged']);
-    });
-  });
-
   describe('HTTP', () => {
     const post = (path: string, body: unknown) =>
       fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
