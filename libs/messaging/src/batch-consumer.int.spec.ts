@@ -45,7 +45,7 @@ describe('batch consumer', () => {
     await testDb.drop();
   });
 
-  function consumer(groupId: string, faults?: ConsumerFaults, maxMessageBytes?: number) {
+  function consumer(groupId: string, faults?: ConsumerFaults, maxMessageBytes?: number, typesTaken?: ReadonlySet<string>) {
     return new BatchConsumer({
       maxMessageBytes,
       kafka: kafka.kafka,
@@ -55,6 +55,7 @@ describe('batch consumer', () => {
       consumerName: groupId,
       topics: [TOPIC],
       handlerFor: () => recordEffects,
+      typesTakenBy: typesTaken && (() => typesTaken),
       faults,
     });
   }
@@ -169,16 +170,7 @@ describe('batch consumer', () => {
       { key: sku, value: passedOver[1]! },
     ]);
     const groupId = `types-${randomUUID()}`;
-    const receipts = new BatchConsumer({
-      kafka: kafka.kafka,
-      namer: kafka.namer,
-      db,
-      groupId,
-      consumerName: groupId,
-      topics: [TOPIC],
-      handlerFor: () => recordEffects,
-      typesTakenBy: () => new Set(['GoodsReceived']),
-    });
+    const receipts = consumer(groupId, undefined, undefined, new Set(['GoodsReceived']));
     await receipts.start();
     try {
       await eventually(async () => ((await effectsOf([taken.id])).get(taken.id) === 1 ? true : undefined), 30_000);
