@@ -10,8 +10,8 @@ import { projectSupplyEvents, recordedSupplyFacts } from './supply-pipeline-proj
 const WAREHOUSE_STOCK_COLUMNS = ['sku', 'warehouse_id', 'on_hand'] as const;
 const STOCK_FACT_COLUMNS = ['sku', 'fact_key', 'fingerprint'] as const;
 const SUPPLY_PIPELINE_COLUMNS = ['sku', 'purchase_order_id', 'remaining_quantity', 'expected_at', 'status'] as const;
-const SKU_LEDGER_COLUMNS = ['sku', 'allocated', 'queue_depth', 'oldest_backorder_accepted_at', 'changed_at'] as const;
-const SKU_PLANNING_COLUMNS = ['sku', 'lead_time_days', 'discontinued', 'last_supplier_id', 'backordered'] as const;
+const SKU_LEDGER_COLUMNS = ['sku', 'allocated', 'queue_depth', 'backordered_quantity', 'oldest_backorder_accepted_at', 'changed_at'] as const;
+const SKU_PLANNING_COLUMNS = ['sku', 'lead_time_days', 'discontinued', 'last_supplier_id'] as const;
 const SKU_DEMAND_COLUMNS = ['sku', 'day', 'units'] as const;
 const REPLENISHMENT_COLUMNS = ['sku', 'status', 'reorder_point', 'safety_stock'] as const;
 
@@ -54,7 +54,7 @@ export const SUPPLY_PIPELINE_PROJECTION: Projection = {
   checksumSql,
 };
 
-/** `sku_ledger`: the saga's latest allocated units and queue depth per SKU, from the `sku-ledger:` streams. */
+/** `sku_ledger`: the saga's latest allocated units, queue depth and waiting units per SKU, from the `sku-ledger:` streams. */
 export const SKU_LEDGER_PROJECTION: Projection = {
   name: 'sku_ledger',
   service: 'inventory',
@@ -67,9 +67,9 @@ export const SKU_LEDGER_PROJECTION: Projection = {
 const PLANNING_TABLES = ['sku_planning', 'sku_demand'];
 
 /**
- * `sku_planning` (lead time, discontinued, last supplier, units waiting) and `sku_demand` (accepted
- * units per day), from the catalog facts on the `sku-planning:` streams, the suppliers of the supply
- * facts on the `sku-pipeline:` streams and the saga's ledger changes on the `sku-ledger:` streams.
+ * `sku_planning` (lead time, discontinued, last supplier) and `sku_demand` (accepted units per day),
+ * from the catalog facts on the `sku-planning:` streams, the suppliers of the supply facts on the
+ * `sku-pipeline:` streams and the demand of the saga's ledger changes on the `sku-ledger:` streams.
  */
 export const PLANNING_PROJECTION: Projection = {
   name: 'replenishment_planning',

@@ -44,6 +44,18 @@ export class CreateStockReadModels1764000000200 implements MigrationInterface {
   }
 }
 
+// Lines with units still allocated or waiting; a closed line is deleted. Created by the planning
+// migration, dropped since inventory plans from the saga's ledger, created again by that drop's down.
+const CREATE_OPEN_ORDER_LINES = `
+  CREATE TABLE open_order_lines (
+    sku text NOT NULL,
+    order_id text NOT NULL,
+    line_id text NOT NULL,
+    allocated integer NOT NULL CHECK (allocated >= 0),
+    waiting integer NOT NULL CHECK (waiting >= 0),
+    PRIMARY KEY (sku, order_id, line_id)
+  )`;
+
 /**
  * Replenishment planning: what it reads of other services (lead time, discontinuation, the last
  * supplier, accepted demand per day, the open order lines' units) and what it decided per SKU.
@@ -67,16 +79,7 @@ export class CreateReplenishmentPlanning1764300000200 implements MigrationInterf
         units bigint NOT NULL CHECK (units > 0),
         PRIMARY KEY (sku, day)
       )`);
-    // Lines with units still allocated or waiting; a closed line is deleted.
-    await runner.query(`
-      CREATE TABLE open_order_lines (
-        sku text NOT NULL,
-        order_id text NOT NULL,
-        line_id text NOT NULL,
-        allocated integer NOT NULL CHECK (allocated >= 0),
-        waiting integer NOT NULL CHECK (waiting >= 0),
-        PRIMARY KEY (sku, order_id, line_id)
-      )`);
+    await runner.query(CREATE_OPEN_ORDER_LINES);
     await runner.query(`
       CREATE TABLE replenishment (
         sku text PRIMARY KEY,
@@ -125,15 +128,27 @@ export class DropOpenOrderLines1764900000000 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query(`
-      CREATE TABLE open_order_lines (
-        sku text NOT NULL,
-        order_id text NOT NULL,
-        line_id text NOT NULL,
-        allocated integer NOT NULL CHECK (allocated >= 0),
-        waiting integer NOT NULL CHECK (waiting >= 0),
-        PRIMARY KEY (sku, order_id, line_id)
-      )`);
+    await runner.query(CREATE_OPEN_ORDER_LINES);
+  }
+}
+
+/**
+ * The saga's waiting units sit beside its allocated units in `sku_ledger`, written by the same
+ * statement from the same ledger change; `sku_planning.backordered` was a second write of them.
+ */
+export class LedgerBackorderedQuantity1765000000000 implements MigrationInterface {
+  name = 'LedgerBackorderedQuantity1765000000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE sku_ledger ADD COLUMN backordered_quantity bigint NOT NULL DEFAULT 0 CHECK (backordered_quantity >= 0)');
+    await runner.query('UPDATE sku_ledger l SET backordered_quantity = p.backordered FROM sku_planning p WHERE p.sku = l.sku');
+    await runner.query('ALTER TABLE sku_planning DROP COLUMN backordered');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE sku_planning ADD COLUMN backordered bigint NOT NULL DEFAULT 0 CHECK (backordered >= 0)');
+    await runner.query('UPDATE sku_planning p SET backordered = l.backordered_quantity FROM sku_ledger l WHERE l.sku = p.sku');
+    await runner.query('ALTER TABLE sku_ledger DROP COLUMN backordered_quantity');
   }
 }
 
@@ -144,4 +159,5 @@ export const INVENTORY_MIGRATIONS: readonly MigrationClass[] = [
   CreateReplenishmentPlanning1764300000200,
   SkuPlanningBackordered1764800000000,
   DropOpenOrderLines1764900000000,
+  LedgerBackorderedQuantity1765000000000,
 ];

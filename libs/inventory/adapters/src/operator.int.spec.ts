@@ -181,7 +181,8 @@ describe('inventory operators', () => {
     const expectedDemand = new Map<string, number>();
     for (const change of ledgerChanges) expectedDemand.set(change.sku, (expectedDemand.get(change.sku) ?? 0) + change.accepted.reduce((sum, entry) => sum + entry.quantity, 0));
     const planned = await db.query<{ sku: string; backordered: string; demand: string }>(
-      `SELECT p.sku, p.backordered, COALESCE((SELECT sum(units) FROM sku_demand d WHERE d.sku = p.sku), 0) AS demand FROM sku_planning p WHERE p.sku = ANY($1)`,
+      `SELECT k.sku, COALESCE(l.backordered_quantity, 0) AS backordered, COALESCE((SELECT sum(units) FROM sku_demand d WHERE d.sku = k.sku), 0) AS demand
+       FROM unnest($1::text[]) AS k(sku) LEFT JOIN sku_ledger l ON l.sku = k.sku`,
       [skus],
     );
     const actual = planned.rows.map((row) => ({ sku: row.sku, waiting: Number(row.backordered), demand: Number(row.demand) }));
@@ -189,7 +190,7 @@ describe('inventory operators', () => {
       seed,
       planned: sortBySku(skus.map((sku) => ({ sku, waiting: expectedWaiting.get(sku) ?? 0, demand: expectedDemand.get(sku) ?? 0 }))),
     });
-    const waitingTotal = await db.query<{ n: string }>('SELECT COALESCE(sum(backordered), 0) AS n FROM sku_planning');
+    const waitingTotal = await db.query<{ n: string }>('SELECT COALESCE(sum(backordered_quantity), 0) AS n FROM sku_ledger');
     expect({ seed, waiting: Number(waitingTotal.rows[0]!.n) > 0 }).toEqual({ seed, waiting: true });
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);

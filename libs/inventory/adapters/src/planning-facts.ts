@@ -9,7 +9,7 @@ import { PIPELINE_STREAM_PREFIX, recordedSupplyFacts } from './supply-pipeline-p
 /**
  * What replenishment planning reads of the other services: the catalog's lead time and
  * discontinuation, the supplier of the latest purchase-order line, and from the saga's ledger
- * changes the units waiting and the demand accepted per day. Catalog facts are recorded on the
+ * changes the demand accepted per day. Catalog facts are recorded on the
  * SKU's planning stream before they move the tables; the supplier comes from the supply facts on
  * the pipeline stream, the ledger changes from the ledger stream, both recorded already.
  */
@@ -21,12 +21,12 @@ export type ProductFact =
   | { readonly type: 'ProductDiscontinued'; readonly data: { readonly sku: string } };
 export type SupplierFact = { readonly type: 'SupplyExpected'; readonly data: { readonly sku: string; readonly supplierId: string } };
 /**
- * What planning takes of a saga ledger change. Both fields are absent from changes recorded before
- * the ledger carried them.
+ * What planning takes of a saga ledger change: the demand it accepted (its waiting units go to
+ * `sku_ledger` with the rest of its figures). Absent from changes recorded before the ledger carried it.
  */
 export type LedgerPlanningFact = {
   readonly type: typeof SKU_LEDGER_CHANGED;
-  readonly data: { readonly sku: string; readonly backorderedQuantity?: number; readonly accepted?: readonly { readonly day: string; readonly quantity: number }[] };
+  readonly data: { readonly sku: string; readonly accepted?: readonly { readonly day: string; readonly quantity: number }[] };
 };
 export type PlanningFact = ProductFact | SupplierFact | LedgerPlanningFact;
 
@@ -80,19 +80,6 @@ async function projectSkuPlanning(tx: Queryable, facts: readonly (ProductFact | 
   );
 }
 
-/** Sets each SKU's waiting units to the saga's latest figure; the rows of new SKUs are created. */
-async function projectBackordered(tx: Queryable, facts: readonly LedgerPlanningFact[], suffix: string): Promise<void> {
-  const latest = new Map<string, number>();
-  for (const fact of facts) if (fact.data.backorderedQuantity !== undefined) latest.set(fact.data.sku, fact.data.backorderedQuantity);
-  if (latest.size === 0) return;
-  await tx.query(
-    `INSERT INTO ${table('sku_planning', suffix)} AS p (sku, discontinued, backordered)
-     SELECT sku, false, units FROM unnest($1::text[], $2::bigint[]) AS m(sku, units)
-     ON CONFLICT (sku) DO UPDATE SET backordered = EXCLUDED.backordered`,
-    [[...latest.keys()], [...latest.values()]],
-  );
-}
-
 /**
  * Adds the accepted units to their SKU's day of acceptance, then forgets the days more than
  * DEMAND_HISTORY_DAYS behind the SKU's latest day with demand. That cut depends only on the demand
@@ -134,13 +121,12 @@ function isLedgerFact(fact: PlanningFact): fact is LedgerPlanningFact {
 export async function projectPlanningFacts(tx: Queryable, facts: readonly PlanningFact[], suffix = ''): Promise<void> {
   const ledgerFacts = facts.filter(isLedgerFact);
   await projectSkuPlanning(tx, facts.filter((fact): fact is ProductFact | SupplierFact => !isLedgerFact(fact)), suffix);
-  await projectBackordered(tx, ledgerFacts, suffix);
   await projectDemand(tx, ledgerFacts, suffix);
 }
 
-/** What planning takes of the saga's ledger changes: the waiting units and the demand accepted. */
+/** What planning takes of the saga's ledger changes: the demand accepted. */
 export function ledgerPlanningFactsOf(changes: readonly SkuLedgerFigures[]): LedgerPlanningFact[] {
-  return changes.map((change) => ({ type: SKU_LEDGER_CHANGED, data: { sku: change.sku, backorderedQuantity: change.backorderedQuantity, accepted: change.accepted } }));
+  return changes.map((change) => ({ type: SKU_LEDGER_CHANGED, data: { sku: change.sku, accepted: change.accepted } }));
 }
 
 /**

@@ -70,12 +70,13 @@ async function loadReviews(tx: Queryable, skus: readonly string[]): Promise<Map<
        COALESCE((SELECT json_object_agg(d.day, d.units) FROM sku_demand d WHERE d.sku = k.sku), '{}') AS demand,
        COALESCE((SELECT sum(w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), 0) AS on_hand,
        COALESCE((SELECT sum(s.remaining_quantity) FROM supply_pipeline s WHERE s.sku = k.sku AND s.status = 'OPEN'), 0) AS on_order,
-       COALESCE((SELECT l.allocated FROM sku_ledger l WHERE l.sku = k.sku), 0) AS allocated,
-       COALESCE(p.backordered, 0) AS backordered,
+       COALESCE(l.allocated, 0) AS allocated,
+       COALESCE(l.backordered_quantity, 0) AS backordered,
        r.status, r.reorder_point, r.safety_stock,
        COALESCE((SELECT version FROM streams WHERE stream_id = $2 || k.sku), 0) AS version
      FROM unnest($1::text[]) AS k(sku)
      LEFT JOIN sku_planning p ON p.sku = k.sku
+     LEFT JOIN sku_ledger l ON l.sku = k.sku
      LEFT JOIN replenishment r ON r.sku = k.sku`,
     [skus, REPLENISHMENT_STREAM_PREFIX],
   );

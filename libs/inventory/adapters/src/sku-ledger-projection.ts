@@ -1,4 +1,4 @@
-import { deterministicId, SKU_LEDGER_CHANGED, SkuLedgerChanged } from '@restock/contracts';
+import { deterministicId, SkuLedgerChanged } from '@restock/contracts';
 import { assertIdentifier, Queryable, StoredEvent } from '@restock/event-store';
 import { ConsumedInput } from '@restock/messaging';
 import { appendFacts, eventsOfStreams } from './recorded-facts';
@@ -13,7 +13,7 @@ export const SKU_LEDGER_CHANGE_RECORDED = 'SkuLedgerChangeRecorded';
 export type SkuLedgerFigures = SkuLedgerChanged['data'];
 
 /**
- * Keeps the saga's latest ledger figures per SKU (allocated units and backorder queue depth). The
+ * Keeps the saga's latest ledger figures per SKU (allocated units, waiting lines and units). The
  * topic is keyed by SKU, so its order is the order of the changes: the last one wins, even when
  * its changedAt (the time of the input that caused it) is earlier than a change before it.
  * `table` lets a replay write its shadow copy.
@@ -24,11 +24,20 @@ export async function projectSkuLedgerChanges(tx: Queryable, changes: readonly S
   if (latest.size === 0) return;
   const rows = [...latest.values()];
   await tx.query(
-    `INSERT INTO ${assertIdentifier(table)} (sku, allocated, queue_depth, oldest_backorder_accepted_at, changed_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::timestamptz[])
+    `INSERT INTO ${assertIdentifier(table)} (sku, allocated, queue_depth, backordered_quantity, oldest_backorder_accepted_at, changed_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::timestamptz[])
      ON CONFLICT (sku) DO UPDATE SET allocated = EXCLUDED.allocated, queue_depth = EXCLUDED.queue_depth,
+       backordered_quantity = EXCLUDED.backordered_quantity,
        oldest_backorder_accepted_at = EXCLUDED.oldest_backorder_accepted_at, changed_at = EXCLUDED.changed_at`,
-    [rows.map((r) => r.sku), rows.map((r) => r.allocated), rows.map((r) => r.queueDepth), rows.map((r) => r.oldestBackorderAcceptedAt), rows.map((r) => r.changedAt)],
+    [
+      rows.map((r) => r.sku),
+      rows.map((r) => r.allocated),
+      rows.map((r) => r.queueDepth),
+      // Absent from changes recorded before the ledger carried it.
+      rows.map((r) => r.backorderedQuantity ?? 0),
+      rows.map((r) => r.oldestBackorderAcceptedAt),
+      rows.map((r) => r.changedAt),
+    ],
   );
 }
 
@@ -38,12 +47,12 @@ export async function projectSkuLedgerChanges(tx: Queryable, changes: readonly S
  * orders service's business: the ledger carries what planning needs of them.
  */
 export async function recordSkuLedgerChanges(tx: Queryable, inputs: readonly ConsumedInput[]): Promise<SkuLedgerFigures[]> {
-  const changes = inputs.filter((input) => input.event.type === SKU_LEDGER_CHANGED);
-  const figures = changes.map((input) => (input.event as SkuLedgerChanged).data);
+  // The topic carries nothing else: its contract refuses other types.
+  const figures = inputs.map((input) => (input.event as SkuLedgerChanged).data);
   await appendFacts(
     tx,
     LEDGER_STREAM_PREFIX,
-    changes.map((input, index) => ({
+    inputs.map((input, index) => ({
       sku: figures[index]!.sku,
       event: {
         id: deterministicId(input.event.id, SKU_LEDGER_CHANGE_RECORDED),
