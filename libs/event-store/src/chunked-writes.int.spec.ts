@@ -4,7 +4,7 @@ import { Database } from './database';
 import { ConcurrencyError } from './errors';
 import { appendToStreams, NewEvent, readAllVisible, readStream, START } from './event-store';
 import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
-import { enqueue, OutboxMessage, readOutbox } from './outbox';
+import { enqueue, OUTBOX_ROW_BYTES_MAX, OUTBOX_ROW_MESSAGES_MAX, OUTBOX_ROWS_PER_STATEMENT, OutboxMessage, PendingOutboxRow, readOutbox } from './outbox';
 import { ROWS_PER_STATEMENT } from './row-chunks';
 
 /** More rows than two statements hold, so a write takes three. */
@@ -81,18 +81,52 @@ describe('writes larger than one statement', () => {
     expect(await readAllVisible(db, START, 10_000).then((all) => all.filter((event) => event.streamId === streamId))).toEqual([]);
   });
 
-  it('enqueues lazily produced messages in their order, by position, across statements', async () => {
-    const topic = `t-${randomUUID()}`;
-    await db.transaction((tx) => enqueue(tx, messages(ROWS_IN_THREE_STATEMENTS, topic)));
+  const EVERYTHING = { messagesMax: 1_000_000, bytesMax: Number.MAX_SAFE_INTEGER };
+
+  async function rowsOf(topic: string, expectedMessages: number): Promise<PendingOutboxRow[]> {
     // Commit-order reads wait for the cluster-wide xmin horizon, which another test's open transaction can hold back a moment.
-    const stored = await eventually(async () => {
-      const read = (await readOutbox(db, START, 100_000)).filter((message) => message.topic === topic);
-      return read.length >= ROWS_IN_THREE_STATEMENTS ? read : undefined;
+    return eventually(async () => {
+      const rows = (await readOutbox(db, START, EVERYTHING)).filter((row) => row.messages.some((message) => message.topic === topic));
+      return rows.reduce((sum, row) => sum + row.messages.length, 0) >= expectedMessages ? rows : undefined;
     }, 30_000);
-    // The value comes back as the very text enqueue serialized: the relay sends it without parsing it.
-    expect(stored).toEqual([...messages(ROWS_IN_THREE_STATEMENTS, topic)].map((message) => expect.objectContaining({ ...message, value: JSON.stringify(message.value), headers: {} })));
-    const positions = stored.map((message) => BigInt(message.position));
+  }
+
+  it('enqueues lazily produced messages in their order, in rows of bounded size, across statements', async () => {
+    const topic = `t-${randomUUID()}`;
+    const count = OUTBOX_ROW_MESSAGES_MAX * OUTBOX_ROWS_PER_STATEMENT + 1;
+    await db.transaction((tx) => enqueue(tx, messages(count, topic)));
+    const rows = await rowsOf(topic, count);
+    // The value comes back as the very text enqueue serialized (the newline in it escaped): the relay sends it without parsing it.
+    expect(rows.flatMap((row) => row.messages)).toEqual([...messages(count, topic)].map((message) => ({ ...message, value: JSON.stringify(message.value), headers: {} })));
+    expect(rows.map((row) => row.messages.length)).toEqual([...Array<number>(OUTBOX_ROWS_PER_STATEMENT).fill(OUTBOX_ROW_MESSAGES_MAX), 1]);
+    const positions = rows.map((row) => BigInt(row.position));
     expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
+    expect(new Set(rows.map((row) => row.transactionId)).size).toBe(1);
+  });
+
+  it('keeps a row within its byte bound, gives a larger message a row of its own, and counts key and value bytes', async () => {
+    const topic = `t-${randomUUID()}`;
+    const quarter = 'x'.repeat(OUTBOX_ROW_BYTES_MAX / 4);
+    const sizes = [1, 1, 1, 1, 5, 1];
+    const written = sizes.map((quarters, index) => ({ topic, key: `k-${index}`, value: { index, padding: quarter.repeat(quarters) }, headers: { causationid: `c-${index}` } }));
+    await db.transaction((tx) => enqueue(tx, written));
+    const rows = await rowsOf(topic, written.length);
+    // Three quarters and their JSON fit one row; the fourth would cross the bound.
+    expect(rows.map((row) => row.messages.map((message) => JSON.parse(message.value).index))).toEqual([[0, 1, 2], [3], [4], [5]]);
+    expect(rows.every((row) => row.bytes <= OUTBOX_ROW_BYTES_MAX || row.messages.length === 1)).toBe(true);
+    expect(rows[2]!.bytes).toBe(Buffer.byteLength(JSON.stringify(written[4]!.value)) + Buffer.byteLength('k-4'));
+    expect(rows[0]!.messages[1]).toEqual({ topic, key: 'k-1', value: JSON.stringify(written[1]!.value), headers: { causationid: 'c-1' } });
+  });
+
+  it('reads whole rows within the limit, and at least one row however small the limit', async () => {
+    const topic = `t-${randomUUID()}`;
+    await db.transaction((tx) => enqueue(tx, messages(OUTBOX_ROW_MESSAGES_MAX * 3, topic)));
+    const rows = await rowsOf(topic, OUTBOX_ROW_MESSAGES_MAX * 3);
+    const before = { transactionId: rows[0]!.transactionId, position: (BigInt(rows[0]!.position) - 1n).toString() };
+    const positions = async (limit: { messagesMax: number; bytesMax: number }) => (await readOutbox(db, before, limit)).map((row) => row.position);
+    expect(await positions({ messagesMax: 1, bytesMax: 1 })).toEqual([rows[0]!.position]);
+    expect(await positions({ messagesMax: OUTBOX_ROW_MESSAGES_MAX * 2, bytesMax: Number.MAX_SAFE_INTEGER })).toEqual([rows[0]!.position, rows[1]!.position]);
+    expect(await positions({ messagesMax: OUTBOX_ROW_MESSAGES_MAX * 3, bytesMax: rows[0]!.bytes + rows[1]!.bytes - 1 })).toEqual([rows[0]!.position]);
   });
 
   it('enqueues nothing of a large batch whose transaction fails after it', async () => {
@@ -102,7 +136,7 @@ describe('writes larger than one statement', () => {
       throw new Error('the handler failed after enqueueing');
     });
     await expect(failing).rejects.toThrow('the handler failed after enqueueing');
-    const result = await db.query<{ count: string }>('SELECT count(*) FROM outbox WHERE topic = $1', [topic]);
+    const result = await db.query<{ count: string }>('SELECT count(*) FROM outbox_messages WHERE topic = $1', [topic]);
     expect(Number(result.rows[0]!.count)).toBe(0);
   });
 });

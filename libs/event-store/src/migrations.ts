@@ -144,10 +144,59 @@ export class PayloadsAsJson1764400000000 implements MigrationInterface {
   }
 }
 
+/** One outbox message as the line OutboxRowPerStatement stores it: [topic, key, headers], a tab, the value. */
+const OUTBOX_LINES = `
+  outbox o
+  CROSS JOIN LATERAL string_to_table(o.messages, E'\\n') WITH ORDINALITY AS l(line, ordinal)
+  CROSS JOIN LATERAL (SELECT split_part(l.line, E'\\t', 1)::json AS envelope, substr(l.line, strpos(l.line, E'\\t') + 1) AS value) m`;
+
+/**
+ * The outbox holds one row per run of messages of a transaction (up to OUTBOX_ROW_MESSAGES_MAX
+ * messages and OUTBOX_ROW_BYTES_MAX bytes) instead of one row per message: a line per message, the
+ * values as the text enqueue serialized, never parsed by the database. Rows already in the outbox
+ * become rows of one message. The view outbox_messages shows the messages one per row, for
+ * operators and tests. Part of EVENT_STORE_MIGRATIONS; see docs/decisions.md, "Outbox rows".
+ */
+export class OutboxRowPerStatement1765100000000 implements MigrationInterface {
+  name = 'OutboxRowPerStatement1765100000000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE outbox ADD COLUMN message_count integer, ADD COLUMN bytes integer, ADD COLUMN messages text');
+    await runner.query(`
+      UPDATE outbox SET message_count = 1,
+        bytes = octet_length(value::text) + COALESCE(octet_length(message_key), 0),
+        messages = json_build_array(topic, message_key, headers)::text || E'\\t' || value::text`);
+    await runner.query(`
+      ALTER TABLE outbox DROP COLUMN topic, DROP COLUMN message_key, DROP COLUMN value, DROP COLUMN headers,
+        ALTER COLUMN message_count SET NOT NULL, ALTER COLUMN bytes SET NOT NULL, ALTER COLUMN messages SET NOT NULL,
+        ALTER COLUMN messages SET STORAGE EXTERNAL`);
+    await runner.query(`
+      CREATE VIEW outbox_messages AS
+      SELECT o.transaction_id, o.position, l.ordinal, m.envelope->>0 AS topic, m.envelope->>1 AS message_key,
+             m.value::json AS value, m.envelope->2 AS headers
+      FROM ${OUTBOX_LINES}`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP VIEW outbox_messages');
+    await runner.query("ALTER TABLE outbox ADD COLUMN topic text, ADD COLUMN message_key text, ADD COLUMN value json, ADD COLUMN headers json NOT NULL DEFAULT '{}'::json");
+    await runner.query(`
+      INSERT INTO outbox (transaction_id, topic, message_key, value, headers, message_count, bytes, messages)
+      SELECT o.transaction_id, m.envelope->>0, m.envelope->>1, m.value::json, m.envelope->2, 1, 0, ''
+      FROM ${OUTBOX_LINES}
+      WHERE o.topic IS NULL
+      ORDER BY o.transaction_id, o.position, l.ordinal`);
+    await runner.query('DELETE FROM outbox WHERE topic IS NULL');
+    await runner.query(`
+      ALTER TABLE outbox DROP COLUMN message_count, DROP COLUMN bytes, DROP COLUMN messages,
+        ALTER COLUMN topic SET NOT NULL, ALTER COLUMN value SET NOT NULL`);
+  }
+}
+
 export type MigrationClass = new () => MigrationInterface;
 
 /** The event store's own migrations; TypeORM runs a service's list in timestamp order. */
-export const EVENT_STORE_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, PayloadsAsJson1764400000000];
+export const EVENT_STORE_MIGRATIONS: readonly MigrationClass[] = [CreateEventStore1764000000000, PayloadsAsJson1764400000000, OutboxRowPerStatement1765100000000];
 
 /** The role a service runs as: it may read and write its own schema, and only append events. */
 export function runtimeRoleOf(schema: string): string {

@@ -1,5 +1,4 @@
 import { Queryable } from './database';
-import { chunksOf, ROWS_PER_STATEMENT } from './row-chunks';
 
 /** A message to publish once its transaction commits. value is the CloudEvent, stored as JSON. */
 export interface OutboxMessage {
@@ -10,62 +9,148 @@ export interface OutboxMessage {
 }
 
 /**
- * Writes messages to the outbox in the caller's transaction, in their order, in statements of
- * ROWS_PER_STATEMENT rows. The messages may be produced lazily (a generator): only one statement's
- * worth is built and serialized at a time. More than one statement must run inside a transaction,
- * or a failure could publish part of them.
+ * The most message bytes (keys and values) one outbox row holds. The relay publishes a row whole,
+ * in one Kafka transaction, so this stays within its bound for one transaction
+ * (RELAY_BATCH_BYTES_MAX, 512 KiB). A single larger message gets a row of its own.
  */
-export async function enqueue(tx: Queryable, messages: Iterable<OutboxMessage>): Promise<void> {
-  for (const chunk of chunksOf(messages, ROWS_PER_STATEMENT)) await insertMessages(tx, chunk);
+export const OUTBOX_ROW_BYTES_MAX = 256 * 1024;
+/** The most messages one outbox row holds. */
+export const OUTBOX_ROW_MESSAGES_MAX = 1_000;
+/** Rows per INSERT: a statement carries at most this many rows' text (2 MiB). */
+export const OUTBOX_ROWS_PER_STATEMENT = 8;
+
+/**
+ * One outbox row: consecutive messages of one transaction, one per line. A line is the JSON array
+ * [topic, key, headers], a tab, and the value's JSON. JSON.stringify never writes a raw newline or
+ * tab, so both separators are unambiguous, and the relay cuts the value's text out of the line and
+ * sends it without parsing it. One row per few hundred messages instead of one per message: the
+ * database inserts, indexes and deletes one row and parses no JSON (docs/decisions.md, "Outbox rows").
+ */
+interface OutboxRowToInsert {
+  readonly messageCount: number;
+  readonly bytes: number;
+  readonly text: string;
 }
 
-// One JSON document per statement, as for events (see insertEvents); rows keep the document's order.
-async function insertMessages(tx: Queryable, messages: readonly OutboxMessage[]): Promise<void> {
-  const document = messages.map(({ topic, key, value, headers }) => ({ topic, key, value, headers: headers ?? {} }));
+/** The bytes the relay counts for a message: its key and value, as Kafka carries them. */
+function messageBytes(key: string | null, value: string): number {
+  return Buffer.byteLength(value) + (key === null ? 0 : Buffer.byteLength(key));
+}
+
+function lineOf(message: OutboxMessage, value: string): string {
+  return `${JSON.stringify([message.topic, message.key, message.headers ?? {}])}\t${value}`;
+}
+
+function* outboxRowsOf(messages: Iterable<OutboxMessage>): Generator<OutboxRowToInsert> {
+  let lines: string[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const value = JSON.stringify(message.value);
+    const size = messageBytes(message.key, value);
+    if (lines.length > 0 && (bytes + size > OUTBOX_ROW_BYTES_MAX || lines.length === OUTBOX_ROW_MESSAGES_MAX)) {
+      yield { messageCount: lines.length, bytes, text: lines.join('\n') };
+      lines = [];
+      bytes = 0;
+    }
+    lines.push(lineOf(message, value));
+    bytes += size;
+  }
+  if (lines.length > 0) yield { messageCount: lines.length, bytes, text: lines.join('\n') };
+}
+
+/**
+ * Writes messages to the outbox in the caller's transaction, in their order. The messages may be
+ * produced lazily (a generator): a statement's worth of rows is built at a time. More than one
+ * statement must run inside a transaction, or a failure could publish part of them.
+ */
+export async function enqueue(tx: Queryable, messages: Iterable<OutboxMessage>): Promise<void> {
+  let rows: OutboxRowToInsert[] = [];
+  for (const row of outboxRowsOf(messages)) {
+    rows.push(row);
+    if (rows.length === OUTBOX_ROWS_PER_STATEMENT) {
+      await insertRows(tx, rows);
+      rows = [];
+    }
+  }
+  if (rows.length > 0) await insertRows(tx, rows);
+}
+
+// Text parameters travel as they are (an array parameter would be escaped element by element in
+// JavaScript); the rows of one VALUES list take their positions in its order.
+async function insertRows(tx: Queryable, rows: readonly OutboxRowToInsert[]): Promise<void> {
+  const values = rows.map((_, index) => `($${index * 3 + 1}::int, $${index * 3 + 2}::int, $${index * 3 + 3}::text)`);
   await tx.query(
-    `INSERT INTO outbox (topic, message_key, value, headers)
-     SELECT topic, key, value, headers FROM json_to_recordset($1::json) AS r(topic text, key text, value json, headers json)`,
-    [JSON.stringify(document)],
+    `INSERT INTO outbox (message_count, bytes, messages) VALUES ${values.join(', ')}`,
+    rows.flatMap((row) => [row.messageCount, row.bytes, row.text]),
   );
 }
 
-/** An outbox row as the relay reads it: the value is the stored JSON text, sent as it is. */
+/** A message as the relay reads it: the value is the stored JSON text, sent as it is. */
 export interface PendingOutboxMessage {
-  readonly transactionId: string;
-  readonly position: string;
   readonly topic: string;
   readonly key: string | null;
   readonly value: string;
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** Committed outbox rows after a checkpoint, in commit order (see readAllCommitted for why). */
-export async function readOutbox(q: Queryable, after: { transactionId: string; position: string }, limit: number): Promise<PendingOutboxMessage[]> {
-  const result = await q.query<{
-    transaction_id: string;
-    position: string;
-    topic: string;
-    message_key: string | null;
-    value: string;
-    headers: Record<string, string>;
-  }>(
-    // The value as text: json keeps what enqueue wrote, so nothing is parsed here or serialized again.
-    `SELECT transaction_id::text, position, topic, message_key, value::text AS value, headers
-     FROM outbox
-     WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     -- Qualified: a bare name would sort by the output column, the id as text ('10' before '9'), without the index.
-     ORDER BY outbox.transaction_id, outbox.position
-     LIMIT $3`,
-    [after.transactionId, after.position, limit],
+/** An outbox row as the relay reads it: its place in commit order and its messages, in order. */
+export interface PendingOutboxRow {
+  readonly transactionId: string;
+  readonly position: string;
+  readonly bytes: number;
+  readonly messages: readonly PendingOutboxMessage[];
+}
+
+/** How much one readOutbox returns: whole rows, never less than one, within both bounds. */
+export interface OutboxReadLimit {
+  readonly messagesMax: number;
+  readonly bytesMax: number;
+}
+
+/** Splits a row's text into its messages (see OutboxRowToInsert). */
+export function messagesOfRow(text: string): PendingOutboxMessage[] {
+  const messages: PendingOutboxMessage[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const tab = text.indexOf('\t', start);
+    if (tab === -1 || tab > end) throw new Error('outbox row: a line without its tab');
+    const [topic, key, headers] = JSON.parse(text.slice(start, tab)) as [string, string | null, Record<string, string>];
+    messages.push({ topic, key, value: text.slice(tab + 1, end), headers });
+    start = end + 1;
+  }
+  return messages;
+}
+
+/**
+ * Committed outbox rows after a checkpoint, in commit order (see readAllCommitted for why): the
+ * longest run of whole rows within the limit, and at least one row when there is one.
+ */
+export async function readOutbox(q: Queryable, after: { transactionId: string; position: string }, limit: OutboxReadLimit): Promise<PendingOutboxRow[]> {
+  const result = await q.query<{ transaction_id: string; position: string; bytes: number; messages: string }>(
+    // The running sums come from the window over the rows the index walk returns; a row the outer
+    // filter drops is never detoasted.
+    `SELECT transaction_id, position, bytes, messages FROM (
+       SELECT transaction_id::text, position, bytes, messages,
+              row_number() OVER run AS n, sum(message_count) OVER run AS messages_upto, sum(bytes) OVER run AS bytes_upto
+       FROM outbox
+       WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       -- Qualified: a bare name would sort by the output column, the id as text ('10' before '9'), without the index.
+       WINDOW run AS (ORDER BY outbox.transaction_id, outbox.position)
+       ORDER BY outbox.transaction_id, outbox.position
+       LIMIT $3
+     ) r
+     WHERE n = 1 OR (messages_upto <= $3 AND bytes_upto <= $4)
+     ORDER BY n`,
+    [after.transactionId, after.position, limit.messagesMax, limit.bytesMax],
   );
   return result.rows.map((row) => ({
     transactionId: row.transaction_id,
     position: row.position,
-    topic: row.topic,
-    key: row.message_key,
-    value: row.value,
-    headers: row.headers,
+    bytes: row.bytes,
+    messages: messagesOfRow(row.messages),
   }));
 }
 

@@ -123,23 +123,23 @@ describe('outbox relay', () => {
     const topic = 'relay.handover.v1';
     await kafka.createTopics([topic]);
     await db.transaction((tx) => enqueue(tx, Array.from({ length: 5 }, (_, index) => ({ topic, key: `key-${index}`, value: { index } }))));
-    await db.query('CREATE TABLE handover_copy AS SELECT * FROM outbox WHERE topic = $1', [topic]);
-    const outboxRows = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE topic = $1', [topic])).rows[0]!.n);
+    await db.query('CREATE TABLE handover_copy AS SELECT * FROM outbox WHERE position IN (SELECT position FROM outbox_messages WHERE topic = $1)', [topic]);
+    const outboxMessages = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox_messages WHERE topic = $1', [topic])).rows[0]!.n);
     const first = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-handover' });
     first.start();
     try {
       await kafka.readUntil(topic, (messages) => messages.length >= 5, 60_000);
-      await eventually(async () => ((await outboxRows()) === 0 ? true : undefined), 30_000);
+      await eventually(async () => ((await outboxMessages()) === 0 ? true : undefined), 30_000);
     } finally {
       await first.stop();
     }
     // The state a predecessor leaves when it stops after its Kafka commit, before the rows are recorded.
     await db.query('INSERT INTO outbox SELECT * FROM handover_copy');
-    expect(await outboxRows()).toBe(5);
+    expect(await outboxMessages()).toBe(5);
     const second = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-handover' });
     second.start();
     try {
-      await eventually(async () => ((await outboxRows()) === 0 ? true : undefined), 30_000);
+      await eventually(async () => ((await outboxMessages()) === 0 ? true : undefined), 30_000);
       await expect(kafka.readUntil(topic, (messages) => messages.length > 5, 3_000)).rejects.toThrow(/without meeting/);
     } finally {
       await second.stop();

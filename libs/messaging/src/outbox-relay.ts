@@ -1,15 +1,18 @@
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { Database, hasOutboxAfter, loadOutboxCheckpoint, PendingOutboxMessage, readOutbox, recordPublished } from '@restock/event-store';
+import { Database, hasOutboxAfter, loadOutboxCheckpoint, OUTBOX_ROW_BYTES_MAX, PendingOutboxMessage, PendingOutboxRow, readOutbox, recordPublished } from '@restock/event-store';
 import { ensureTopics, TopicNamer } from './kafka';
 
+/** The most messages one Kafka transaction carries, unless one outbox row alone holds more. */
 export const RELAY_BATCH_SIZE_MAX = 1_000;
 /**
  * The most message bytes (values and keys) one Kafka transaction carries. The broker refuses a
  * record batch over message.max.bytes (1 MiB by default), and every message of one partition
- * travels in one record batch, so the whole transaction stays well below that.
+ * travels in one record batch, so the whole transaction stays well below that. The relay sends an
+ * outbox row whole, so a row holds at most this much (OUTBOX_ROW_BYTES_MAX), or a single message.
  */
 export const RELAY_BATCH_BYTES_MAX = 512 * 1024;
+if (OUTBOX_ROW_BYTES_MAX > RELAY_BATCH_BYTES_MAX) throw new Error('an outbox row must fit in one relay transaction');
 export const RELAY_IDLE_POLL_MS = 250;
 /**
  * How soon the relay reads again when committed rows are held back because an older transaction
@@ -184,7 +187,7 @@ export class OutboxRelay {
     let heldBackPolls = 0;
     while (this.running) {
       this.notified = false;
-      const read = await readOutbox(this.options.db, checkpoint, this.batchSizeMax);
+      const read = await readOutbox(this.options.db, checkpoint, { messagesMax: this.batchSizeMax, bytesMax: RELAY_BATCH_BYTES_MAX });
       if (read.length === 0) {
         const heldBack = await hasOutboxAfter(this.options.db, checkpoint);
         heldBackPolls = heldBack ? heldBackPolls + 1 : 0;
@@ -193,8 +196,8 @@ export class OutboxRelay {
         continue;
       }
       heldBackPolls = 0;
-      const batch = withinBytes(read.map((message) => serialized(message, this.options.namer)));
-      const last = batch[batch.length - 1]!.message;
+      const batch = serializedRows(read, this.options.namer);
+      const last = read[read.length - 1]!;
       const previous = checkpoint;
       checkpoint = { transactionId: last.transactionId, position: last.position };
       await withinTimeout(this.publish(batch, checkpoint), 'publishing a batch');
@@ -275,32 +278,21 @@ export class OutboxRelay {
 }
 
 interface SerializedMessage {
-  readonly message: PendingOutboxMessage;
   /** Physical topic name. */
   readonly topic: string;
   readonly kafkaMessage: { key: string | null; value: string; headers: Record<string, string> };
-  readonly bytes: number;
 }
 
 function serialized(message: PendingOutboxMessage, namer: TopicNamer): SerializedMessage {
-  const { value } = message;
   return {
-    message,
     topic: namer.physical(message.topic),
-    kafkaMessage: { key: message.key, value, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...message.headers } },
-    bytes: Buffer.byteLength(value) + (message.key === null ? 0 : Buffer.byteLength(message.key)),
+    kafkaMessage: { key: message.key, value: message.value, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...message.headers } },
   };
 }
 
-/** The longest prefix within RELAY_BATCH_BYTES_MAX, and never less than one message: the rest is read again. */
-function withinBytes(batch: readonly SerializedMessage[]): SerializedMessage[] {
-  let bytes = 0;
-  let count = 0;
-  while (count < batch.length && (count === 0 || bytes + batch[count]!.bytes <= RELAY_BATCH_BYTES_MAX)) {
-    bytes += batch[count]!.bytes;
-    count += 1;
-  }
-  return batch.slice(0, count);
+/** Every message of the rows, in order. readOutbox already kept the rows within the relay's bounds. */
+function serializedRows(rows: readonly PendingOutboxRow[], namer: TopicNamer): SerializedMessage[] {
+  return rows.flatMap((row) => row.messages.map((message) => serialized(message, namer)));
 }
 
 function groupByTopic(batch: readonly SerializedMessage[]) {

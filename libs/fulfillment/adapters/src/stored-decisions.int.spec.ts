@@ -55,7 +55,7 @@ describe('stored decisions', () => {
 
   async function outboxOf(skus: readonly string[]): Promise<OutboxRow[]> {
     const rows = await db.query<{ message_key: string; value: OutboxRow['value'] }>(
-      'SELECT message_key, value FROM outbox WHERE message_key = ANY($1::text[]) ORDER BY position',
+      'SELECT message_key, value FROM outbox_messages WHERE message_key = ANY($1::text[]) ORDER BY transaction_id, position, ordinal',
       [skus],
     );
     return rows.rows.map((row) => ({ key: row.message_key, value: row.value }));

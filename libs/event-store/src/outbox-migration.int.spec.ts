@@ -1,0 +1,81 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { Database } from './database';
+import { START } from './event-store';
+import { CreateEventStore1764000000000, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
+import { readOutbox } from './outbox';
+
+// Text that JSON, tabs and newlines would each trip over, in keys, headers and values.
+const AWKWARD = 'tab \t newline \n quote " backslash \\ é 😀';
+
+// Rows as the outbox held them before OutboxRowPerStatement: one per message, over two transactions.
+const OLD_ROWS = [
+  { transactionId: '1000', topic: 'a.v1', key: `k ${AWKWARD}`, value: { n: 1, note: AWKWARD }, headers: { causationid: AWKWARD } },
+  { transactionId: '1000', topic: 'b.v1', key: null, value: { n: 2 }, headers: {} },
+  { transactionId: '1001', topic: 'a.v1', key: 'k-3', value: [3, { nested: true }], headers: { 'content-type': 'x' } },
+];
+
+describe('the outbox migration to rows of several messages', () => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('outbox_migration');
+    await runMigrations(database.url, 'store', [CreateEventStore1764000000000, PayloadsAsJson1764400000000]);
+    db = new Database(database.url, 'store');
+    for (const row of OLD_ROWS) {
+      await db.query('INSERT INTO outbox (transaction_id, topic, message_key, value, headers) VALUES ($1::xid8, $2, $3, $4::json, $5::json)', [
+        row.transactionId,
+        row.topic,
+        row.key,
+        JSON.stringify(row.value),
+        JSON.stringify(row.headers),
+      ]);
+    }
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  async function oldRows() {
+    const result = await db.query<{ transaction_id: string; topic: string; message_key: string | null; value: unknown; headers: unknown }>(
+      'SELECT transaction_id::text, topic, message_key, value, headers FROM outbox ORDER BY transaction_id, position',
+    );
+    return result.rows.map((row) => ({ transactionId: row.transaction_id, topic: row.topic, key: row.message_key, value: row.value, headers: row.headers }));
+  }
+
+  it('keeps every waiting message, in order, through the migration and back', async () => {
+    expect(await oldRows()).toEqual(OLD_ROWS);
+
+    const ran = await runMigrations(database.url, 'store', [CreateEventStore1764000000000, PayloadsAsJson1764400000000, OutboxRowPerStatement1765100000000]);
+    expect(ran).toEqual(['OutboxRowPerStatement1765100000000']);
+    const rows = await readOutbox(db, START, { messagesMax: 100, bytesMax: 1_000_000 });
+    expect(rows.map((row) => row.transactionId)).toEqual(['1000', '1000', '1001']);
+    expect(rows.map((row) => row.messages.length)).toEqual([1, 1, 1]);
+    expect(rows.flatMap((row) => row.messages).map((message) => ({ ...message, value: JSON.parse(message.value) as unknown }))).toEqual(
+      OLD_ROWS.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })),
+    );
+    expect(rows[0]!.bytes).toBe(Buffer.byteLength(JSON.stringify(OLD_ROWS[0]!.value)) + Buffer.byteLength(OLD_ROWS[0]!.key!));
+    const view = await db.query('SELECT transaction_id::text, topic, message_key, value, headers FROM outbox_messages ORDER BY transaction_id, position, ordinal');
+    expect(view.rows.map((row) => ({ transactionId: row.transaction_id, topic: row.topic, key: row.message_key, value: row.value, headers: row.headers }))).toEqual(OLD_ROWS);
+
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: database.url,
+      schema: 'store',
+      migrations: [CreateEventStore1764000000000, PayloadsAsJson1764400000000, OutboxRowPerStatement1765100000000],
+      migrationsTableName: 'migrations',
+      logging: false,
+      extra: { options: '-c search_path=store' },
+    });
+    await dataSource.initialize();
+    try {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(await oldRows()).toEqual(OLD_ROWS);
+  });
+});
