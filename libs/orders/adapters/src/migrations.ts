@@ -44,8 +44,26 @@ export class CreateOrdersReadModel1764000000300 implements MigrationInterface {
   }
 }
 
+/**
+ * Customer updates kept for an order's history as `json`, not `jsonb`: each is written whole, once,
+ * and read whole by `GET /orders/{orderId}`, never searched inside. `jsonb` parsed every update a
+ * second time into its binary form, for about one update per order line (docs/benchmarks.md, sixth pass).
+ */
+export class OrderUpdatesAsJson1765100000300 implements MigrationInterface {
+  name = 'OrderUpdatesAsJson1765100000300';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE order_updates ALTER COLUMN update TYPE json USING update::json');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE order_updates ALTER COLUMN update TYPE jsonb USING update::jsonb');
+  }
+}
+
 export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [
   ...EVENT_STORE_MIGRATIONS,
   CreateOrdersReadModel1764000000300,
   CreateOperatorTables1764100000000,
+  OrderUpdatesAsJson1765100000300,
 ];

@@ -88,7 +88,7 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
   if (updates.length > 0) {
     await tx.query(
       `INSERT INTO ${assertIdentifier(`order_updates${suffix}`)} (order_id, sequence, update)
-       SELECT * FROM json_to_recordset($1::json) AS r(order_id text, sequence integer, update jsonb)
+       SELECT * FROM json_to_recordset($1::json) AS r(order_id text, sequence integer, update json)
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(updates)],
     );
