@@ -13,19 +13,20 @@ export interface FactToRecord {
  */
 export async function appendFacts(tx: Queryable, streamPrefix: string, facts: readonly FactToRecord[]): Promise<void> {
   if (facts.length === 0) return;
-  const skus = [...new Set(facts.map((fact) => fact.sku))];
+  const bySku = new Map<string, NewEvent[]>();
+  for (const fact of facts) {
+    const events = bySku.get(fact.sku);
+    if (events) events.push(fact.event);
+    else bySku.set(fact.sku, [fact.event]);
+  }
   const versions = await tx.query<{ sku: string; version: number }>(
     `SELECT k.sku, COALESCE((SELECT version FROM streams WHERE stream_id = $2 || k.sku), 0) AS version
      FROM unnest($1::text[]) AS k(sku)`,
-    [skus, streamPrefix],
+    [[...bySku.keys()], streamPrefix],
   );
   await appendToStreams(
     tx,
-    versions.rows.map((row) => ({
-      streamId: streamPrefix + row.sku,
-      expectedVersion: row.version,
-      events: facts.filter((fact) => fact.sku === row.sku).map((fact) => fact.event),
-    })),
+    versions.rows.map((row) => ({ streamId: streamPrefix + row.sku, expectedVersion: row.version, events: bySku.get(row.sku)! })),
   );
 }
 
