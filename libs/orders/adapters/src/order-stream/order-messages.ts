@@ -9,7 +9,7 @@ import {
   TOPICS,
 } from '@restock/contracts';
 import { OutboxMessage } from '@restock/event-store';
-import { CustomerUpdate, OrderEvent } from '@restock/orders-domain';
+import { CustomerUpdate, OrderEvent, updatesOf } from '@restock/orders-domain';
 
 export const SOURCE = 'restock/orders';
 
@@ -50,8 +50,8 @@ function cancellationRequested(event: Extract<OrderEvent, { type: 'LineCancellat
 }
 
 /**
- * What an order event publishes: demand re-keyed by SKU for the saga, or an update to the
- * customer keyed by order id. A recorded saga fact publishes nothing by itself.
+ * What an order event publishes: demand re-keyed by SKU for the saga, or the updates to the
+ * customer a saga fact issued, keyed by order id.
  */
 export function outboxMessagesOf(event: OrderEvent): OutboxMessage[] {
   switch (event.type) {
@@ -60,9 +60,8 @@ export function outboxMessagesOf(event: OrderEvent): OutboxMessage[] {
     case 'LineCancellationRequested':
       return [cancellationRequested(event)];
     case 'LineFactRecorded':
-      return [];
     case 'CustomerUpdateIssued':
-      return [{ topic: TOPICS.customerUpdates, key: event.data.orderId, value: customerUpdateEvent(event.data.update) }];
+      return updatesOf(event).map((update) => ({ topic: TOPICS.customerUpdates, key: event.data.orderId, value: customerUpdateEvent(update) }));
     default: {
       const unknown: never = event;
       throw new Error(`unknown order event ${JSON.stringify(unknown)}`);

@@ -1,5 +1,5 @@
 import { assertIdentifier, Queryable } from '@restock/event-store';
-import { LineState, OrderEvent, OrderState, OrderStatus, orderStatus } from '@restock/orders-domain';
+import { LineState, OrderEvent, OrderState, OrderStatus, orderStatus, updatesOf } from '@restock/orders-domain';
 import { customerUpdateEvent } from '../order-stream/order-messages';
 
 /** An order as it changed in one batch: its state before and after, and the events in between. */
@@ -62,7 +62,7 @@ function changedLines(change: OrderChange) {
 function updateRows(change: OrderChange) {
   const issuedBefore = change.before.status === 'UNKNOWN' ? 0 : change.before.updatesIssued;
   return change.events
-    .flatMap((event) => (event.type === 'CustomerUpdateIssued' ? [event.data] : []))
+    .flatMap((event) => updatesOf(event).map((update) => ({ orderId: event.data.orderId, update })))
     .map((issued, index) => ({ order_id: issued.orderId, sequence: issuedBefore + index + 1, update: customerUpdateEvent(issued.update) }));
 }
 

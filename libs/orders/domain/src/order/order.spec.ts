@@ -1,6 +1,6 @@
 import type { CustomerUpdate } from './customer-updates';
 import type { LineDecision, LineFact } from './line-facts';
-import { decide, evolve, initialState, OrderCommand, OrderEvent, OrderRejection, PlacedOrder } from './order';
+import { decide, evolve, initialState, OrderCommand, OrderEvent, OrderRejection, PlacedOrder, updatesOf } from './order';
 
 const placedAt = '2026-12-01T10:00:00Z';
 const order: PlacedOrder = {
@@ -96,11 +96,10 @@ const fact = (inputId: string, data: LineFact): OrderCommand => ({
   data,
   metadata: { inputId, now: '2026-12-01T10:00:05Z' },
 });
-const recorded = (inputId: string, data: LineFact): OrderEvent => ({
+const recorded = (inputId: string, data: LineFact, updates: readonly CustomerUpdate[] = []): OrderEvent => ({
   type: 'LineFactRecorded',
-  data: { orderId: order.orderId, fact: data, cause: cause(inputId) },
+  data: { orderId: order.orderId, fact: data, cause: cause(inputId), updates },
 });
-const issued = (update: CustomerUpdate): OrderEvent => ({ type: 'CustomerUpdateIssued', data: { orderId: order.orderId, update } });
 
 /** Every event the command produced for the given past, with the past's events folded in. */
 function history(commands: readonly OrderCommand[]): OrderEvent[] {
@@ -108,7 +107,7 @@ function history(commands: readonly OrderCommand[]): OrderEvent[] {
 }
 
 function updatesIn(events: readonly OrderEvent[]): CustomerUpdate[] {
-  return events.flatMap((event) => (event.type === 'CustomerUpdateIssued' ? [event.data.update] : []));
+  return events.flatMap(updatesOf);
 }
 
 describe('order', () => {
@@ -180,8 +179,8 @@ describe('order', () => {
     it('acknowledges the order with each line as decided once the last line is decided', () => {
       const events = given([orderPlaced, decidedFirst]).when(fact('d-2', { type: 'LineDecided', data: backordered('line-2') })).events();
       expect(events).toEqual([
-        recorded('d-2', { type: 'LineDecided', data: backordered('line-2') }),
-        issued({
+        recorded('d-2', { type: 'LineDecided', data: backordered('line-2') }, [
+          {
           type: 'OrderAcknowledged',
           data: {
             orderId: order.orderId,
@@ -190,9 +189,10 @@ describe('order', () => {
               { lineId: 'line-2', sku: 'SKU-B', quantity: 3, status: 'BACKORDERED', allocatedQuantity: 0, backorderedQuantity: 3, rejectedQuantity: 0, eta: '2026-12-10', etaConfidence: 'CONFIRMED', rejectionReason: null },
             ],
           },
-          idParts: [order.orderId, 'OrderAcknowledged'],
-          cause: cause('d-2'),
-        }),
+            idParts: [order.orderId, 'OrderAcknowledged'],
+            cause: cause('d-2'),
+          },
+        ]),
       ]);
     });
 
@@ -239,6 +239,18 @@ describe('order', () => {
       fact('d-2', { type: 'LineDecided', data: backordered('line-2') }),
     ]);
 
+    it('folds a stream recorded before facts carried their updates (one CustomerUpdateIssued event each) to the same state', () => {
+      const recordedBefore = past.flatMap((event): OrderEvent[] => {
+        if (event.type !== 'LineFactRecorded') return [event];
+        const { updates: _updates, ...data } = event.data;
+        return [{ type: 'LineFactRecorded', data }, ...updatesOf(event).map((update): OrderEvent => ({ type: 'CustomerUpdateIssued', data: { orderId: data.orderId, update } }))];
+      });
+      expect(recordedBefore.length).toBeGreaterThan(past.length);
+      expect(recordedBefore.reduce(evolve, initialState())).toEqual(past.reduce(evolve, initialState()));
+      const moved = fact('e-0', allocated('line-2', 1, 1, 2));
+      expect(given(recordedBefore).when(moved).events()).toEqual(given(past).when(moved).events());
+    });
+
     it('tells each saga fact to the customer directly', () => {
       const eta: LineFact = {
         type: 'LineEtaChanged',
@@ -246,10 +258,7 @@ describe('order', () => {
       };
       given(past)
         .when(fact('e-1', eta))
-        .then([
-          recorded('e-1', eta),
-          issued({ type: 'OrderLineEtaChanged', data: eta.data, idParts: ['e-1', 'OrderLineEtaChanged'], cause: cause('e-1') }),
-        ]);
+        .then([recorded('e-1', eta, [{ type: 'OrderLineEtaChanged', data: eta.data, idParts: ['e-1', 'OrderLineEtaChanged'], cause: cause('e-1') }])]);
     });
 
     it('leaves the ETA confidence out of a revocation, as the public contract does', () => {

@@ -67,8 +67,24 @@ export type OrderEvent =
         readonly cause: Cause;
       };
     }
-  | { readonly type: 'LineFactRecorded'; readonly data: { readonly orderId: string; readonly fact: LineFact; readonly cause: Cause } }
+  /**
+   * A saga fact about a line, with the customer updates it issued, in the order they are sent.
+   * `updates` is absent from facts recorded before it existed: those streams issued their updates
+   * as separate CustomerUpdateIssued events.
+   */
+  | {
+      readonly type: 'LineFactRecorded';
+      readonly data: { readonly orderId: string; readonly fact: LineFact; readonly cause: Cause; readonly updates?: readonly CustomerUpdate[] };
+    }
+  /** Recorded before line facts carried their updates; still folded, no longer decided. */
   | { readonly type: 'CustomerUpdateIssued'; readonly data: { readonly orderId: string; readonly update: CustomerUpdate } };
+
+/** The customer updates an order event issued, in the order they are sent. */
+export function updatesOf(event: OrderEvent): readonly CustomerUpdate[] {
+  if (event.type === 'LineFactRecorded') return event.data.updates ?? [];
+  if (event.type === 'CustomerUpdateIssued') return [event.data.update];
+  return [];
+}
 
 export type OrderRejectionCode =
   | 'ORDERS.CONFLICTING_DUPLICATE'
@@ -141,24 +157,21 @@ function cancelOrder(command: Extract<OrderCommand, { type: 'CancelOrder' }>, st
     .map((line) => ({ type: 'LineCancellationRequested', data: { orderId, lineId: line.lineId, sku: line.sku, reason, cause: causeOf(command) } }));
 }
 
-function issued(orderId: string, update: CustomerUpdate | null): OrderEvent[] {
-  return update === null ? [] : [{ type: 'CustomerUpdateIssued', data: { orderId, update } }];
+function issued(update: CustomerUpdate | null): CustomerUpdate[] {
+  return update === null ? [] : [update];
 }
 
-function updatesAfter(recorded: KnownOrder, fact: LineFact, cause: Cause): OrderEvent[] {
+function updatesAfter(recorded: KnownOrder, fact: LineFact, cause: Cause): CustomerUpdate[] {
   const orderId = recorded.order.orderId;
-  if (recorded.status === 'ACKNOWLEDGED') return issued(orderId, lineUpdate(fact, cause));
+  if (recorded.status === 'ACKNOWLEDGED') return issued(lineUpdate(fact, cause));
   if (!recorded.lines.every((line) => line.decision !== null)) return [];
   // The acknowledgement is the order's first update; what was held for it follows in arrival order.
-  return [
-    ...issued(orderId, acknowledgement(orderId, recorded.lines, cause)),
-    ...recorded.held.flatMap((held) => issued(orderId, lineUpdate(held.fact, held.cause))),
-  ];
+  return [...issued(acknowledgement(orderId, recorded.lines, cause)), ...recorded.held.flatMap((held) => issued(lineUpdate(held.fact, held.cause)))];
 }
 
-function paymentAfter(state: OrderState, cause: Cause): OrderEvent[] {
+function paymentAfter(state: KnownOrder, cause: Cause): CustomerUpdate[] {
   if (state.status !== 'ACKNOWLEDGED' || state.paymentRequested) return [];
-  return issued(state.order.orderId, paymentRequest(state.order.orderId, state.lines, cause));
+  return issued(paymentRequest(state.order.orderId, state.lines, cause));
 }
 
 function recordLineFact(command: Extract<OrderCommand, { type: 'RecordLineFact' }>, state: OrderState): OrderEvent[] {
@@ -174,10 +187,10 @@ function recordLineFact(command: Extract<OrderCommand, { type: 'RecordLineFact' 
     throw new OrderRejection('ORDERS.LINE_NOT_DECIDED', `${fact.type} for line ${line.lineId} of order ${fact.data.orderId} came before its decision`);
   }
   const cause = causeOf(command);
-  const events: OrderEvent[] = [{ type: 'LineFactRecorded', data: { orderId: fact.data.orderId, fact, cause } }];
-  const recorded = knownOrder(evolve(order, events[0]!), fact.data.orderId);
-  events.push(...updatesAfter(recorded, fact, cause));
-  return [...events, ...paymentAfter(events.slice(1).reduce(evolve, recorded as OrderState), cause)];
+  const recorded = recordFact(order, fact, cause);
+  const updates = updatesAfter(recorded, fact, cause);
+  updates.push(...paymentAfter(updates.reduce(issueUpdate, recorded), cause));
+  return [{ type: 'LineFactRecorded', data: { orderId: fact.data.orderId, fact, cause, updates } }];
 }
 
 export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
@@ -236,7 +249,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
       return { ...order, lines: withLine(order.lines, event.data.lineId, (line) => ({ ...line, cancellationRequested: true })) };
     }
     case 'LineFactRecorded':
-      return recordFact(placed(state, event), event.data.fact, event.data.cause);
+      return (event.data.updates ?? []).reduce(issueUpdate, recordFact(placed(state, event), event.data.fact, event.data.cause));
     case 'CustomerUpdateIssued':
       return issueUpdate(placed(state, event), event.data.update);
     default: {
