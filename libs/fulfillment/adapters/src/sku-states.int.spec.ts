@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Database, readStream, runMigrations } from '@restock/event-store';
+import { Database, Queryable, readStream, runMigrations } from '@restock/event-store';
 import { evolve, FulfillmentCommand, FulfillmentEvent, initialState, snapshot } from '@restock/fulfillment-domain';
 import { loadServiceConfig, Metrics } from '@restock/platform';
 import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { FulfillmentSaga } from './fulfillment-saga';
 import { FULFILLMENT_MIGRATIONS } from './migrations';
-import { SKU_CACHE_LINES_MAX, skuCacheLinesMaxOf, SkuStates, streamIdOf } from './sku-states';
+import { READ_SHARED_MS, SKU_CACHE_LINES_MAX, skuCacheLinesMaxOf, SkuStates, streamIdOf } from './sku-states';
 
 const NOW = '2026-12-01T10:00:00Z';
 
@@ -74,6 +74,52 @@ describe('SKU state cache', () => {
     expect(snapshot(reread!.state)).toEqual(await folded(first));
     expect(reread!.state.lines.size).toBe(4);
     expect(snapshot((await states.read(db, second))!.state)).toEqual(await folded(second));
+  });
+
+  /** Reads of the SKU's line count through `states`, counting the queries they make. */
+  function reader(states: SkuStates, sku: string) {
+    const counter = { queries: 0, lines: async () => (await states.read(counting, sku))!.state.lines.size };
+    const counting = { query: (sql: string, params?: readonly unknown[]) => ((counter.queries += 1), db.query(sql, params)) } as Queryable;
+    return counter;
+  }
+
+  it('shares one check of the stream head between reads, and ends the sharing at a decision of its own', async () => {
+    const sku = `SKU-R-${randomUUID().slice(0, 8)}`;
+    // A window long enough that nothing in this test outlives it.
+    const states = new SkuStates(SKU_CACHE_LINES_MAX, 60_000);
+    const saga = new FulfillmentSaga(states, metrics);
+    await process(saga, sku, [defineProduct(), placeLine('R1')]);
+    const read = reader(states, sku);
+
+    expect(await Promise.all([read.lines(), read.lines(), read.lines()])).toEqual([1, 1, 1]);
+    const oneCheck = read.queries;
+    expect(oneCheck).toBeGreaterThan(0);
+    expect(await read.lines()).toBe(1);
+    expect(read.queries).toBe(oneCheck);
+
+    // This process decides: the next read checks again and sees the decision.
+    await process(saga, sku, [placeLine('R2')]);
+    expect(await read.lines()).toBe(2);
+    expect(read.queries).toBeGreaterThan(oneCheck);
+
+    // Another instance decides: inside the window the shared answer stands.
+    await process(new FulfillmentSaga(new SkuStates(), metrics), sku, [placeLine('R3')]);
+    const checks = read.queries;
+    expect(await read.lines()).toBe(2);
+    expect(read.queries).toBe(checks);
+  });
+
+  it(`sees another instance's change once READ_SHARED_MS (${READ_SHARED_MS} ms) has passed since the shared check`, async () => {
+    const sku = `SKU-W-${randomUUID().slice(0, 8)}`;
+    const states = new SkuStates();
+    await process(new FulfillmentSaga(states, metrics), sku, [defineProduct(), placeLine('W1')]);
+    const read = reader(states, sku);
+    expect(await read.lines()).toBe(1);
+    await process(new FulfillmentSaga(new SkuStates(), metrics), sku, [placeLine('W2')]);
+    await new Promise((resolve) => setTimeout(resolve, READ_SHARED_MS * 5));
+    const checks = read.queries;
+    expect(await read.lines()).toBe(2);
+    expect(read.queries).toBeGreaterThan(checks);
   });
 
   it('takes its budget from FULFILLMENT_SKU_CACHE_LINES and refuses anything but a positive integer', () => {

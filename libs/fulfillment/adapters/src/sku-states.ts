@@ -22,6 +22,10 @@ export function skuCacheLinesMaxOf(value: string | undefined): number {
   return lines;
 }
 
+/** How long after a check of a SKU's stream head reads of the SKU still take its answer (see SkuStates.read). */
+export const READ_SHARED_MS = 10;
+export const READ_SHARED_MS_TOKEN = Symbol('READ_SHARED_MS');
+
 /** Events after the last snapshot beyond which a batch writes a new one. */
 export const SNAPSHOT_EVERY_EVENTS = 2_000;
 
@@ -60,7 +64,10 @@ export class SkuStates {
   private readonly busy = new Map<string, Promise<void>>();
   private readonly reading = new Map<string, Promise<LoadedSku | null>>();
 
-  constructor(@Optional() @Inject(SKU_CACHE_LINES_MAX_TOKEN) private readonly linesMax: number = SKU_CACHE_LINES_MAX) {}
+  constructor(
+    @Optional() @Inject(SKU_CACHE_LINES_MAX_TOKEN) private readonly linesMax: number = SKU_CACHE_LINES_MAX,
+    @Optional() @Inject(READ_SHARED_MS_TOKEN) private readonly readSharedMs: number = READ_SHARED_MS,
+  ) {}
 
   /** Cached SKUs and the order lines they held when stored (tests read it). */
   get size(): { readonly skus: number; readonly lines: number } {
@@ -90,7 +97,10 @@ export class SkuStates {
       () => undefined,
       () => undefined,
     );
-    for (const sku of skus) this.busy.set(sku, settled);
+    for (const sku of skus) {
+      this.busy.set(sku, settled);
+      this.reading.delete(sku);
+    }
     void settled.then(() => {
       for (const sku of skus) if (this.busy.get(sku) === settled) this.busy.delete(sku);
     });
@@ -120,15 +130,22 @@ export class SkuStates {
 
   /**
    * The committed state of a SKU for a read (HTTP), or null when the SKU has no stream. Reads of
-   * one SKU that arrive while its stream head is being checked share that check: the answer is as
-   * fresh as a check begun at most one round trip earlier, and a SKU the storefront asks about
-   * thousands of times a second costs one query per round trip rather than one per request.
+   * one SKU share one check of its stream head: those that arrive while it runs, and for
+   * READ_SHARED_MS after it answered. A SKU the storefront asks about thousands of times a second
+   * then costs at most one query per round trip plus READ_SHARED_MS, not one per request. A
+   * decision of this process ends the sharing for its SKUs, so a read after it sees it; a change
+   * by another instance is seen at most READ_SHARED_MS plus a round trip late.
    */
   read(q: Queryable, sku: string): Promise<LoadedSku | null> {
     const shared = this.reading.get(sku);
     if (shared) return shared;
-    const read = this.readOnce(q, sku).finally(() => this.reading.delete(sku));
+    const read = this.readOnce(q, sku);
     this.reading.set(sku, read);
+    const release = () => {
+      if (this.reading.get(sku) === read) this.reading.delete(sku);
+    };
+    // A failed check is not shared beyond the reads already waiting on it.
+    read.then(() => setTimeout(release, this.readSharedMs).unref(), release);
     return read;
   }
 
