@@ -7,7 +7,9 @@ import { sampleRss } from '../harness/rss';
 import { sagaForBench } from './saga-for-bench';
 import { addSupply, BATCH_COMMANDS, defineProduct, HOT_SKU, placeLine, receiveStock, rescheduleSupply } from './hot-sku-commands';
 
-const SAGA_RECEIPTS_MEASURED = 3;
+// The median of this many receipts at each queue length. Of 3, one run in a busy stretch gave a
+// growth of 2.07x where the next gave 0.69x (docs/benchmarks.md, sixth pass).
+const SAGA_RECEIPTS_MEASURED = 5;
 
 export interface SagaCosts {
   receiptMs: number;
