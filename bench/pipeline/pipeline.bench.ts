@@ -3,7 +3,8 @@ import { Kafka, Producer } from 'kafkajs';
 import { TOPICS } from '@restock/contracts';
 import { createKafka, ensureTopics, TopicNamer } from '@restock/messaging';
 import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
-import { BenchmarkResult, percentile, ratio, target } from '../harness/results';
+import { CpuByGroup, measureCpu, totalCpu } from '../harness/process-cpu';
+import { BenchmarkResult, Figure, percentile, ratio, target } from '../harness/results';
 import { BaselineRelayChain } from './baseline-relay-chain';
 import { benchProducer, publish, sendChunk, UpdatesReader, until } from './kafka-io';
 import { RunningStack, ServicesMode, startStack } from './running-stack';
@@ -33,7 +34,12 @@ export interface PipelineOptions {
 interface Throughput {
   readonly linesPerSecond: number;
   readonly seconds: number;
+  /** CPU seconds per group of processes over the phase; null where /proc is missing. */
+  readonly cpu: CpuByGroup | null;
 }
+
+/** CPU figures are given per this many order lines. */
+const CPU_PER_LINES = 10_000;
 
 interface Latency {
   readonly p50Ms: number;
@@ -66,13 +72,14 @@ async function warmUp(producer: Producer, namer: TopicNamer, reader: UpdatesRead
 async function maximumRate(producer: Producer, namer: TopicNamer, reader: UpdatesReader, workload: Workload, label: string, allocatedBefore = 0): Promise<Throughput> {
   await warmUp(producer, namer, reader, workload, label);
   allocatedBefore = Math.max(allocatedBefore, reader.allocatedUnits);
+  const cpu = measureCpu();
   const startedAt = performance.now();
   await publish(producer, namer, workload.messages);
   const orderIds = workload.messages.filter(isOrder).map((message) => message.orderId);
   const done = () => orderIds.every((orderId) => reader.acknowledgedAt.has(orderId)) && reader.allocatedUnits - allocatedBefore >= workload.receivedUnits;
   const finishedAt = await until(done, timeoutMs(workload.lines), describeProgress(reader, workload, label), () => reader.failure());
   const seconds = (finishedAt - startedAt) / 1000;
-  return { linesPerSecond: workload.lines / seconds, seconds };
+  return { linesPerSecond: workload.lines / seconds, seconds, cpu: cpu.stop() };
 }
 
 /** Sends at a fixed rate of order lines and measures each order's time to acknowledgement. */
@@ -152,6 +159,25 @@ async function defineProducts(stack: RunningStack, skus: readonly string[]): Pro
   }
 }
 
+/**
+ * The CPU the maximum-rate phase took per CPU_PER_LINES order lines, all processes together against
+ * the relay chain's, then the product's by group (none where /proc is missing).
+ */
+function cpuFigures(product: Throughput, baseline: Throughput, lines: number): Figure[] {
+  if (product.cpu === null || baseline.cpu === null) return [];
+  const per = (seconds: number) => (seconds * CPU_PER_LINES) / lines;
+  const byGroup = [...product.cpu].filter(([, seconds]) => per(seconds) >= 0.005).sort((a, b) => b[1] - a[1]);
+  return [
+    {
+      name: `CPU per ${CPU_PER_LINES} lines (max rate), every process`,
+      value: per(totalCpu(product.cpu)),
+      unit: 'CPU-s',
+      baseline: { name: 'the relay chain, every process', value: per(totalCpu(baseline.cpu)) },
+    },
+    ...byGroup.map(([group, seconds]) => ({ name: `CPU per ${CPU_PER_LINES} lines (max rate): ${group}`, value: per(seconds), unit: 'CPU-s' })),
+  ];
+}
+
 export async function pipelineBenchmark(options: PipelineOptions): Promise<BenchmarkResult> {
   const startedAt = performance.now();
   const { lines, log } = options;
@@ -214,6 +240,7 @@ export async function pipelineBenchmark(options: PipelineOptions): Promise<Bench
         unit: 'lines/s',
         baseline: { name: 'the same relay chain, each hop in Kafka transactions like the product relays; no target', value: transactionalMax.linesPerSecond },
       },
+      ...cpuFigures(productMax, baselineMax, first.lines),
       { name: `ack latency p50 at ${Math.round(rate)} lines/s`, value: productLatency.p50Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p50Ms } },
       { name: `ack latency p99 at ${Math.round(rate)} lines/s`, value: productLatency.p99Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p99Ms } },
     ],
