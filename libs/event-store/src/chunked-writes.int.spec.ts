@@ -129,6 +129,14 @@ describe('writes larger than one statement', () => {
     expect(await positions({ messagesMax: OUTBOX_ROW_MESSAGES_MAX * 3, bytesMax: rows[0]!.bytes + rows[1]!.bytes - 1 })).toEqual([rows[0]!.position]);
   });
 
+  it('refuses a message without a value, and enqueues nothing of its transaction', async () => {
+    const topic = `t-${randomUUID()}`;
+    const failing = db.transaction((tx) => enqueue(tx, [...messages(3, topic), { topic, key: 'k', value: undefined }]));
+    await expect(failing).rejects.toThrow(`outbox: a message to ${topic} without a value`);
+    const result = await db.query<{ count: string }>('SELECT count(*) FROM outbox_messages WHERE topic = $1', [topic]);
+    expect(Number(result.rows[0]!.count)).toBe(0);
+  });
+
   it('enqueues nothing of a large batch whose transaction fails after it', async () => {
     const topic = `t-${randomUUID()}`;
     const failing = db.transaction(async (tx) => {

@@ -45,7 +45,8 @@ function* outboxRowsOf(messages: Iterable<OutboxMessage>): Generator<OutboxRowTo
   let lines: string[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const value = JSON.stringify(message.value);
+    const value = JSON.stringify(message.value) as string | undefined;
+    if (value === undefined) throw new Error(`outbox: a message to ${message.topic} without a value`);
     const size = messageBytes(message.key, value);
     if (lines.length > 0 && (bytes + size > OUTBOX_ROW_BYTES_MAX || lines.length === OUTBOX_ROW_MESSAGES_MAX)) {
       yield { messageCount: lines.length, bytes, text: lines.join('\n') };
