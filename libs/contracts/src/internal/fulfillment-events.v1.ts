@@ -181,10 +181,6 @@ export class LineShippedData extends FulfillmentLineData {
   readonly quantity!: number;
 }
 
-// The SKU's stock ledger after a change, for the inventory service's read model.
-// The saga's figures of a SKU after a batch that changed it, on their own topic
-// (restock.fulfillment.ledger.v1, keyed by SKU): inventory plans from them alone, and the orders
-// service, which reads the line facts, never fetches them.
 /** The most days one ledger change spreads its accepted units over (the inputs of one batch). */
 export const ACCEPTED_DAYS_MAX = 400;
 
@@ -197,6 +193,9 @@ export class AcceptedDemandData {
   readonly quantity!: number;
 }
 
+// The SKU's stock ledger after a batch that changed it, on its own topic
+// (restock.fulfillment.ledger.v1, keyed by SKU): inventory keeps its read model and plans from these
+// alone, and the orders service, which reads the line facts, never fetches them.
 export class SkuLedgerChangedData {
   @IsSku()
   readonly sku!: string;

@@ -1,4 +1,5 @@
 import {
+  AcceptedDemandData,
   cloudEvent,
   deterministicId,
   LINE_ALLOCATED,
@@ -187,17 +188,11 @@ export function* factsIn(events: Iterable<CausedEvent>, netting: EtaNetting): Ge
   }
 }
 
-/** Units accepted on one UTC day (YYYY-MM-DD), as a ledger change carries them. */
-export interface AcceptedDemand {
-  readonly day: string;
-  readonly quantity: number;
-}
-
 /**
  * The units each SKU's lines accepted in a batch (allocated at once or queued; rejected units are
  * no demand), by UTC day of acceptance, days in order. A SKU that accepted nothing is absent.
  */
-export function acceptedDemandBySku(decided: readonly DecidedInput[]): Map<string, AcceptedDemand[]> {
+export function acceptedDemandBySku(decided: readonly DecidedInput[]): Map<string, AcceptedDemandData[]> {
   const bySku = new Map<string, Map<string, number>>();
   for (const input of decided) {
     for (const event of input.events) {
@@ -218,7 +213,7 @@ export function ledgerFact(
   sku: string,
   ledger: StockLedger,
   oldestBackorderAcceptedAt: string | null,
-  accepted: readonly AcceptedDemand[],
+  accepted: readonly AcceptedDemandData[],
   inputId: string,
   time: string,
 ): OutboxMessage {

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { AcceptedDemandData } from '@restock/contracts';
 import { enqueue, OutboxMessage, Queryable } from '@restock/event-store';
 import { decide, evolve, ledger, Rejection } from '@restock/fulfillment-domain';
-import { AcceptedDemand, acceptedDemandBySku, DecidedInput, ledgerFact } from './fulfillment-facts';
+import { acceptedDemandBySku, DecidedInput, ledgerFact } from './fulfillment-facts';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { SkuCommand } from './saga-inputs';
 import { oldestWaitingSince, upsertSkuLedgers } from './sku-ledger';
@@ -121,7 +122,7 @@ export class FulfillmentSaga {
     return entry.loaded.snapshotVersion === 0 || this.versionAfter(entry) - entry.loaded.snapshotVersion >= interval;
   }
 
-  private ledgerMessage(entry: SkuWork, last: DecidedInput, accepted: readonly AcceptedDemand[]): OutboxMessage {
+  private ledgerMessage(entry: SkuWork, last: DecidedInput, accepted: readonly AcceptedDemandData[]): OutboxMessage {
     return ledgerFact(entry.loaded.sku, ledger(entry.loaded.state), oldestWaitingSince(entry.loaded.state), accepted, last.inputId, last.time);
   }
 }

@@ -1,4 +1,4 @@
-import { deterministicId, PRODUCT_DEFINED, PRODUCT_DISCONTINUED, SKU_LEDGER_CHANGED, SUPPLY_EXPECTED, SupplyEvent, SupplyExpected } from '@restock/contracts';
+import { AcceptedDemandData, deterministicId, PRODUCT_DEFINED, PRODUCT_DISCONTINUED, SKU_LEDGER_CHANGED, SUPPLY_EXPECTED, SupplyEvent, SupplyExpected } from '@restock/contracts';
 import { assertIdentifier, Queryable, StoredEvent } from '@restock/event-store';
 import { ConsumedInput } from '@restock/messaging';
 import { DEMAND_HISTORY_DAYS, epochDay } from '@restock/inventory-domain';
@@ -26,7 +26,7 @@ export type SupplierFact = { readonly type: 'SupplyExpected'; readonly data: { r
  */
 export type LedgerPlanningFact = {
   readonly type: typeof SKU_LEDGER_CHANGED;
-  readonly data: { readonly sku: string; readonly accepted?: readonly { readonly day: string; readonly quantity: number }[] };
+  readonly data: { readonly sku: string; readonly accepted?: readonly AcceptedDemandData[] };
 };
 export type PlanningFact = ProductFact | SupplierFact | LedgerPlanningFact;
 
