@@ -60,10 +60,10 @@ function changedLines(change: OrderChange) {
 }
 
 function updateRows(change: OrderChange) {
+  if (change.after.status === 'UNKNOWN') return [];
+  const orderId = change.after.order.orderId;
   const issuedBefore = change.before.status === 'UNKNOWN' ? 0 : change.before.updatesIssued;
-  return change.events
-    .flatMap((event) => updatesOf(event).map((update) => ({ orderId: event.data.orderId, update })))
-    .map((issued, index) => ({ order_id: issued.orderId, sequence: issuedBefore + index + 1, update: customerUpdateEvent(issued.update) }));
+  return change.events.flatMap(updatesOf).map((update, index) => ({ order_id: orderId, sequence: issuedBefore + index + 1, update: customerUpdateEvent(update) }));
 }
 
 /**
