@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -12,8 +14,18 @@ const services = {
   nodeOptionsOf: (name: string): string[] => OPTIONS[name] ?? [],
 };
 
+/** The shell script of deploy/Dockerfile's ENTRYPOINT (its exec form: /bin/sh -c <script> restock). */
+function entrypointScript(): string {
+  const line = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8')
+    .split('\n')
+    .find((text) => text.startsWith('ENTRYPOINT '))!;
+  const form = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
+  expect(form.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+  return form[2]!;
+}
+
 function nodeOptionsIn(file: string): string | null {
-  const found = /NODE_OPTIONS(?:"?, value)?: "([^"]*)"/.exec(readFileSync(join(ROOT, file), 'utf8'));
+  const found = /RESTOCK_NODE_ARGS(?:"?, value)?: "([^"]*)"/.exec(readFileSync(join(ROOT, file), 'utf8'));
   return found ? found[1]! : null;
 }
 
@@ -25,12 +37,32 @@ describe('service Node options', () => {
     }
     const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
     const fulfillment = compose.slice(compose.indexOf('\n  fulfillment:'));
-    expect(/NODE_OPTIONS: "([^"]*)"/.exec(fulfillment)?.[1]).toBe(services.nodeOptionsOf('fulfillment').join(' '));
+    expect(/RESTOCK_NODE_ARGS: "([^"]*)"/.exec(fulfillment)?.[1]).toBe(services.nodeOptionsOf('fulfillment').join(' '));
   });
 
-  it('name only services that exist, and give the fulfillment saga a heap limit, the one its state cache is sized for', () => {
+  it('name only services that exist, and give the fulfillment saga a heap limit, the one its state cache is sized for, and a fixed heap growing factor', () => {
     for (const name of Object.keys(OPTIONS)) expect(NAMES).toContain(name);
-    expect(services.nodeOptionsOf('fulfillment')).toEqual([expect.stringMatching(/^--max-old-space-size=\d+$/)]);
+    expect(services.nodeOptionsOf('fulfillment')).toEqual([expect.stringMatching(/^--max-old-space-size=\d+$/), expect.stringMatching(/^--heap-growing-percent=\d+$/)]);
     expect(services.nodeOptionsOf('catalog')).toEqual([]);
+  });
+
+  it("reach node through the image's entrypoint, which passes RESTOCK_NODE_ARGS before the service's entry", () => {
+    // A stand-in `node` first on PATH prints the arguments the entrypoint execs it with.
+    const bin = mkdtempSync(join(tmpdir(), 'restock-entrypoint-'));
+    try {
+      writeFileSync(join(bin, 'node'), '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n');
+      chmodSync(join(bin, 'node'), 0o755);
+      const run = (env: Record<string, string>, service: string): string[] =>
+        execFileSync('/bin/sh', ['-c', entrypointScript(), 'restock', service], {
+          cwd: ROOT,
+          env: { PATH: `${bin}:${process.env.PATH ?? ''}`, ...env },
+          encoding: 'utf8',
+        }).trim().split('\n');
+      const fulfillment = services.nodeOptionsOf('fulfillment');
+      expect(run({ RESTOCK_NODE_ARGS: fulfillment.join(' ') }, 'fulfillment')).toEqual([...fulfillment, '-r', '@swc-node/register', 'apps/fulfillment/src/main.ts']);
+      expect(run({}, 'orders')).toEqual(['-r', '@swc-node/register', 'apps/orders/src/main.ts']);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

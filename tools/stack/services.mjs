@@ -19,7 +19,9 @@ export const SERVICES = [
 // states in memory: without a limit V8 lets the heap grow to about four times what survived its
 // last full collection before it collects again; 192 MB keeps the process under 300 MB resident
 // with a 100,000-line SKU and still re-dates 200,000 lines (docs/decisions.md, "Fulfillment heap
-// limit"). deploy/k8s and docker-compose.yml set the same through NODE_OPTIONS.
+// limit"); a fixed growing factor spares it a full collection every second or so under load
+// ("Fulfillment heap growing factor"). deploy/k8s and docker-compose.yml set the same through
+// RESTOCK_NODE_ARGS, which the image's entrypoint passes to node (NODE_OPTIONS cannot carry them).
 const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.json', import.meta.url), 'utf8'));
 
 /** The Node options a service runs with, before the TypeScript loader. */
