@@ -21,7 +21,7 @@ export const SERVICES = [
 // with a 100,000-line SKU and still re-dates 200,000 lines (docs/decisions.md, "Fulfillment heap
 // limit"); a fixed growing factor spares it a full collection every second or so under load
 // ("Fulfillment heap growing factor"). deploy/k8s and docker-compose.yml set the same through
-// RESTOCK_NODE_ARGS, which the image's entrypoint passes to node (NODE_OPTIONS cannot carry them).
+// RESTOCK_NODE_ARGS, which the image's entrypoint passes to node (NODE_OPTIONS refuses --heap-growing-percent).
 const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.json', import.meta.url), 'utf8'));
 
 /** The Node options a service runs with, before the TypeScript loader. */
