@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { createTestDatabase, eventually, TestDatabase } from '@restock/testing';
-import { Database } from './database';
+import { Database, Queryable } from './database';
 import { ConcurrencyError } from './errors';
 import { appendToStreams, readAllCommitted, readStream, START } from './event-store';
 import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
@@ -22,6 +23,42 @@ describe('event store on PostgreSQL', () => {
   afterAll(async () => {
     await db.close();
     await testDb.drop();
+  });
+
+  describe('what an append stores (rows go in by COPY)', () => {
+    // COPY's text format gives tab, newline, carriage return and backslash meanings of their own.
+    const awkward = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.array(fc.constantFrom('\t', '\n', '\r', '\\', '\\N', '\\t', '"', "'", ',', 'é', '🙂', 'a'), { maxLength: 8 }).map((parts) => parts.join('')),
+    );
+
+    it('reads back every stream id, type, data and metadata exactly as appended, whatever their characters', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.tuple(awkward, awkward, awkward, fc.jsonValue(), awkward), async ([streamSuffix, type, text, value, note]) => {
+          const streamId = `s-${randomUUID()}-${streamSuffix}`;
+          const appended = [
+            { id: randomUUID(), type: `T${type}`, data: { text, value }, metadata: { note } },
+            { id: `${randomUUID()}${note}`, type: 'Second', data: [text] },
+          ];
+          await db.transaction((tx) => appendToStreams(tx, [{ streamId, expectedVersion: 0, events: appended }]));
+          const stored = await readStream(db, streamId);
+          expect(stored.map(({ streamId: id, version, id: eventId, type: storedType, data, metadata }) => ({ id, version, eventId, storedType, data, metadata }))).toEqual([
+            { id: streamId, version: 1, eventId: appended[0]!.id, storedType: appended[0]!.type, data: JSON.parse(JSON.stringify(appended[0]!.data)), metadata: { note } },
+            { id: streamId, version: 2, eventId: appended[1]!.id, storedType: 'Second', data: [text], metadata: {} },
+          ]);
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('refuses a query-only connection, which cannot stream a COPY, and the transaction writes nothing', async () => {
+      const streamId = `s-${randomUUID()}`;
+      await expect(
+        db.transaction((tx) => appendToStreams({ query: (sql: string, params?: readonly unknown[]) => tx.query(sql, params as unknown[]) } as Queryable, [{ streamId, expectedVersion: 0, events: events(1, 'x') }])),
+      ).rejects.toThrow(/COPY into events needs the transaction's connection/);
+      expect(await readStream(db, streamId)).toEqual([]);
+      expect(await db.query('SELECT 1 FROM streams WHERE stream_id = $1', [streamId])).toMatchObject({ rowCount: 0 });
+    });
   });
 
   describe('when many writers append to one stream at the same version', () => {

@@ -1,5 +1,6 @@
 import { ConcurrencyError } from './errors';
 import { Queryable } from './database';
+import { copyLine, copyRows } from './copy-rows';
 import { chunksOf, ROWS_PER_STATEMENT } from './row-chunks';
 
 export interface NewEvent {
@@ -116,18 +117,21 @@ function* eventRowsOf(writes: readonly StreamAppend[]): Generator<EventRowToInse
   }
 }
 
-// One JSON document per statement rather than array parameters: pg escapes every element of an
-// array parameter in JavaScript, and PostgreSQL parses a document of rows faster than jsonb[] text
-// (measured at 2,000 rows: about half the time of the statement). Rows get their positions in the
-// document's order, so a stream's events keep their version order.
+const EVENT_COLUMNS = ['stream_id', 'version', 'event_id', 'type', 'data', 'metadata'];
+
+/** JSON text of a value, or null (SQL NULL) when there is none. */
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+// By COPY rather than INSERT: PostgreSQL parses COPY's rows with no statement per row and no JSON
+// document around them (an INSERT from a json_to_recordset document lexed every event's JSON
+// twice). Rows keep their order, so a stream's events keep their version order.
 async function insertEvents(tx: Queryable, rows: readonly EventRowToInsert[]): Promise<void> {
-  const document = rows.map(({ streamId, version, event }) => ({ streamId, version, id: event.id, type: event.type, data: event.data, metadata: event.metadata ?? {} }));
-  await tx.query(
-    `INSERT INTO events (stream_id, version, event_id, type, data, metadata)
-     SELECT "streamId", version, id, type, data, metadata
-     FROM json_to_recordset($1::json) AS r("streamId" text, version integer, id text, type text, data json, metadata json)`,
-    [JSON.stringify(document)],
-  );
+  const text = rows
+    .map(({ streamId, version, event }) => copyLine([streamId, version, event.id, event.type, jsonOrNull(event.data), jsonOrNull(event.metadata ?? {})]))
+    .join('');
+  await copyRows(tx, 'events', EVENT_COLUMNS, text);
 }
 
 export async function streamVersion(q: Queryable, streamId: string): Promise<number> {
