@@ -119,9 +119,9 @@ function* eventRowsOf(writes: readonly StreamAppend[]): Generator<EventRowToInse
 
 const EVENT_COLUMNS = ['stream_id', 'version', 'event_id', 'type', 'data', 'metadata'];
 
-/** JSON text of a value, or null (SQL NULL) when there is none. */
+/** JSON text of a value, or null (SQL NULL) for null and for what JSON cannot hold (undefined). */
 function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
+  return value === null ? null : ((JSON.stringify(value) as string | undefined) ?? null);
 }
 
 // By COPY rather than INSERT: PostgreSQL parses COPY's rows with no statement per row and no JSON
