@@ -13,16 +13,29 @@ import { CustomerUpdate, OrderEvent, updatesOf } from '@restock/orders-domain';
 
 export const SOURCE = 'restock/orders';
 
+/**
+ * CloudEvents already built for the updates of events decided in this process. A batch publishes
+ * each update through the outbox and writes it to the order's history, both from the same decided
+ * event, so the second use takes the first's event instead of hashing its id again. Only ever
+ * serialized, never changed; entries go with their updates.
+ */
+const builtEvents = new WeakMap<CustomerUpdate, PublicCustomerUpdate>();
+
 /** The public CloudEvent of a customer update: id, time and causation all follow from its cause. */
 export function customerUpdateEvent(update: CustomerUpdate): PublicCustomerUpdate {
-  return cloudEvent({
-    id: deterministicId(...update.idParts),
-    source: SOURCE,
-    type: update.type,
-    time: update.cause.time,
-    data: update.data,
-    causationid: update.cause.inputId,
-  }) as PublicCustomerUpdate;
+  let built = builtEvents.get(update);
+  if (built === undefined) {
+    built = cloudEvent({
+      id: deterministicId(...update.idParts),
+      source: SOURCE,
+      type: update.type,
+      time: update.cause.time,
+      data: update.data,
+      causationid: update.cause.inputId,
+    }) as PublicCustomerUpdate;
+    builtEvents.set(update, built);
+  }
+  return built;
 }
 
 function linesPlaced(event: Extract<OrderEvent, { type: 'OrderPlaced' }>): OutboxMessage[] {
