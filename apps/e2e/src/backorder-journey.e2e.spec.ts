@@ -72,8 +72,10 @@ describe('a backorder journey through the running services', () => {
       },
     ]);
     await eventually(async () => {
-      const answer = (await (await fetch(`${stack.fulfillment.url}/availability/${sku}?quantity=4`)).json()) as { status?: string };
-      return answer.status === 'BACKORDER' ? true : undefined;
+      // A backorderable product with a lead time is BACKORDER before the purchase order arrives too
+      // (ESTIMATED); wait for the purchase order's own date, or the orders below may be dated without it.
+      const answer = (await (await fetch(`${stack.fulfillment.url}/availability/${sku}?quantity=4`)).json()) as { status?: string; etaConfidence?: string };
+      return answer.status === 'BACKORDER' && answer.etaConfidence === 'CONFIRMED' ? true : undefined;
     }, 30_000);
 
     await placeOrder(orderIds.A, '2026-12-01T10:00:00Z');

@@ -78,8 +78,9 @@ describe('fulfillment saga service', () => {
       return response.status === 200 ? true : undefined;
     });
     await eventually(async () => {
-      const body = (await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string };
-      return body.status === 'BACKORDER' ? true : undefined;
+      // CONFIRMED: the purchase order is in, not only the lead time (which makes BACKORDER on its own).
+      const body = (await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string; etaConfidence?: string };
+      return body.status === 'BACKORDER' && body.etaConfidence === 'CONFIRMED' ? true : undefined;
     });
     await kafka.publish(
       TOPICS.orderEvents,

@@ -145,7 +145,11 @@ describe('fulfillment operators', () => {
     await kafka.publish(TOPICS.supplyEvents, [
       { key: sku, value: input('SupplyExpected', '2026-11-30T01:00:00Z', { purchaseOrderId: 'PO-1', sku, supplierId: 'SUP-1', orderedQuantity: 10, remainingQuantity: 10, expectedAt: '2026-12-05T00:00:00Z' }) },
     ]);
-    await eventually(async () => (((await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string }).status === 'BACKORDER' ? true : undefined));
+    await eventually(async () => {
+      // CONFIRMED: the purchase order is in, not only the lead time (which makes BACKORDER on its own).
+      const body = (await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string; etaConfidence?: string };
+      return body.status === 'BACKORDER' && body.etaConfidence === 'CONFIRMED' ? true : undefined;
+    });
     await kafka.publish(
       TOPICS.orderEvents,
       ['A', 'B', 'C'].map((orderId) => ({ key: sku, value: input('OrderLinePlaced', '2026-12-01T10:00:00Z', { orderId, lineId: '1', sku, quantity: 4, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' }) })),
