@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { cloudEvent, TOPICS } from '@restock/contracts';
 import { ConcurrencyError, Database, readStream } from '@restock/event-store';
 import { FulfillmentSaga, fulfillmentService, SkuCommand, streamIdOf } from '@restock/fulfillment-adapters';
@@ -20,6 +21,22 @@ function placeLine(sku: string, orderId: string, now: string): SkuCommand {
 interface StoredLine {
   type: string;
   data: { allocatedQuantity?: number; quantity?: number; orderId?: string };
+}
+
+/** Waits until a session of the test database waits for a row that another, open transaction wrote. */
+async function untilWaitingForARow(db: TestDatabase): Promise<void> {
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await eventually(async () => {
+      const waiting = await client.query(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple')",
+      );
+      return waiting.rows.length > 0 ? true : undefined;
+    }, 30_000);
+  } finally {
+    await client.end();
+  }
 }
 
 describe('two fulfillment instances in one consumer group', () => {
@@ -72,10 +89,22 @@ describe('two fulfillment instances in one consumer group', () => {
     return stored.map((event) => ({ type: event.type, data: event.data as StoredLine['data'] }));
   }
 
+  /**
+   * Waits until the saga has stored both facts. The product and the receipt come on different
+   * topics, and a receipt is taken for a SKU not yet defined: StockReceived alone does not prove
+   * ProductDefined is in, and lines placed before it would be refused as UNKNOWN_SKU.
+   */
+  async function untilDefinedAndReceived(sku: string): Promise<void> {
+    await eventually(async () => {
+      const types = new Set((await events(sku)).map((event) => event.type));
+      return types.has('ProductDefined') && types.has('StockReceived') ? true : undefined;
+    }, 30_000);
+  }
+
   it('never allocates a unit twice when the SKU is split across partitions and both instances decide at once', async () => {
     const sku = `SPLIT-${randomUUID().slice(0, 8)}`;
     await defineAndReceive(sku);
-    await eventually(async () => ((await events(sku)).some((event) => event.type === 'StockReceived') ? true : undefined), 30_000);
+    await untilDefinedAndReceived(sku);
 
     // A producer with another partitioner: the SKU's demand lands on every partition, so both
     // instances of the group work on the same SKU at the same time; only the version guard stands
@@ -101,19 +130,26 @@ describe('two fulfillment instances in one consumer group', () => {
   it('lets only one of two concurrent decisions on the same SKU version commit; the other gets a conflict', async () => {
     const sku = `RACE-${randomUUID().slice(0, 8)}`;
     await defineAndReceive(sku);
-    await eventually(async () => ((await events(sku)).some((event) => event.type === 'StockReceived') ? true : undefined), 30_000);
+    await untilDefinedAndReceived(sku);
     const [a, b] = instances.map((instance) => ({ saga: instance.app.get(FulfillmentSaga), db: instance.app.get(Database) }));
     // Both instances load the SKU at the same version before either commits (no lock keys, as
     // when two instances hold partitions that carry the same SKU).
     let releaseA!: () => void;
+    let aDecided!: () => void;
     const aMayCommit = new Promise<void>((resolve) => (releaseA = resolve));
+    const aHasDecided = new Promise<void>((resolve) => (aDecided = resolve));
     const first = a!.db.transaction(async (tx) => {
       await a!.saga.process(tx, Array.from({ length: RECEIVED_UNITS }, (_, index) => placeLine(sku, `A-${index}`, PLACED_AT)));
+      aDecided();
       await aMayCommit;
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A has claimed the next version (not yet committed) before B starts, rather than after a sleep.
+    await Promise.race([aHasDecided, first]);
     const second = b!.db.transaction((tx) => b!.saga.process(tx, Array.from({ length: RECEIVED_UNITS }, (_, index) => placeLine(sku, `B-${index}`, PLACED_AT))));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // B has loaded the SKU at the old version once it waits for A's claim on the stream; released
+    // earlier (after a sleep on a slow machine), A could commit before B loads, and B would decide
+    // on A's outcome without any conflict.
+    await untilWaitingForARow(db);
     releaseA();
     await first;
     await expect(second).rejects.toBeInstanceOf(ConcurrencyError);

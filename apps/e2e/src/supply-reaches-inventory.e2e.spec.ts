@@ -49,10 +49,14 @@ describe('a purchase-order line, its reschedule and its receipt reach the invent
       { key: sku, value: event('PurchaseOrderLinePlaced', '2026-12-01T08:00:00Z', { purchaseOrderId: po, sku, quantity: 10, supplierId: 'SUP-1', expectedAt: '2026-12-05T00:00:00Z' }) },
       { key: sku, value: event('PurchaseOrderLineRescheduled', '2026-12-01T09:00:00Z', { purchaseOrderId: po, sku, expectedAt: '2026-12-08T00:00:00Z', reason: 'late vessel' }) },
     ]);
-    // The receipt follows the purchase order, as it does in the world.
+    // The receipt follows the purchase order and its reschedule, as it does in the world. The SKU is
+    // known (200) from the placement alone; the reschedule's date proves supplier-receipts took it
+    // too, or the receipt (another topic) could overtake it and the supply events come out of order.
     await eventually(async () => {
       const response = await fetch(`${inventory.url}/inventory/${sku}`);
-      return response.status === 200 ? true : undefined;
+      if (response.status !== 200) return undefined;
+      const body = (await response.json()) as { pipeline: { expectedAt: string }[] };
+      return body.pipeline[0]?.expectedAt === '2026-12-08T00:00:00Z' ? true : undefined;
     }, FIRST_ARRIVAL_MS_MAX);
     await kafka.publish(TOPICS.warehouseEvents, [
       { key: sku, value: event('GoodsReceived', '2026-12-01T10:00:00Z', { receiptId: 'R-1', sku, quantity: 4, warehouseId: 'WH-1', receivedAt: '2026-12-01T10:00:00Z', purchaseOrderId: po }) },

@@ -146,9 +146,8 @@ describe('restock CLI', () => {
       const sku = `TOPIC-${randomUUID().slice(0, 8)}`;
       const db = new Database(fulfillmentDb.url, 'fulfillment');
       try {
-        await kafka.publish(TOPICS.catalogEvents, [
-          { key: sku, value: input('ProductDefined', '2026-11-30T00:00:00Z', { sku, name: sku, backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY', definedAt: '2026-11-30T00:00:00Z' }) },
-        ]);
+        const product = input('ProductDefined', '2026-11-30T00:00:00Z', { sku, name: sku, backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY', definedAt: '2026-11-30T00:00:00Z' });
+        await kafka.publish(TOPICS.catalogEvents, [{ key: sku, value: product }]);
         const orders = Array.from({ length: 12 }, (_, index) => ({
           key: sku,
           value: input('OrderLinePlaced', '2026-12-01T10:00:00Z', { orderId: `O-${index}`, lineId: '1', sku, quantity: 1, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' }),
@@ -159,6 +158,9 @@ describe('restock CLI', () => {
         const processed = async () => (await processedAmong(db, 'fulfillment', ids)).size;
         const skuEvents = async () => (await readStream(db, `sku-${sku}`)).length;
         await eventually(async () => ((await processed()) === orders.length ? true : undefined), 30_000);
+        // The product comes on another topic and may be taken after the orders: its event on the
+        // SKU's stream would then land after eventsBefore is read.
+        await eventually(async () => ((await processedAmong(db, 'fulfillment', [product.id])).size === 1 ? true : undefined), 30_000);
         const eventsBefore = await skuEvents();
 
         const dry = await run(['--json', 'replay', 'topic', TOPICS.orderEvents, '--from-offset', '0', '--dry-run'], env(fulfillmentDb));
