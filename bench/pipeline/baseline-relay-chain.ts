@@ -1,6 +1,7 @@
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { TOPICS } from '@restock/contracts';
 import { ensureTopics, TopicNamer } from '@restock/messaging';
+import { HopRecorder } from './hop-record';
 import { benchProducer } from './kafka-io';
 
 const PARTITIONS = 6;
@@ -39,6 +40,19 @@ interface PlacedLine {
   readonly lines: number;
 }
 
+export interface RelayChainOptions {
+  /**
+   * Each hop sends a batch's output and its consumed offsets in one Kafka transaction, as the
+   * product's relays publish (exactly-once), instead of sending and then committing the offsets.
+   */
+  readonly transactional?: boolean;
+  /**
+   * Each hop records its batch in this PostgreSQL database before it sends on (HopRecorder: input
+   * ids and one event per input, in one transaction, each hop in its own schema).
+   */
+  readonly databaseUrl?: string;
+}
+
 /**
  * The baseline: the same three topic hops as the product (ecommerce.orders -> orders.events ->
  * fulfillment.events -> customer-updates) relayed by plain kafkajs consumers and producers with
@@ -49,20 +63,21 @@ interface PlacedLine {
 export class BaselineRelayChain {
   private readonly consumers: Consumer[] = [];
   private readonly producers: Producer[] = [];
+  private readonly recorders: HopRecorder[] = [];
   private readonly linesBack = new Map<string, number>();
   /** The first crash of a hop's consumer that kafkajs does not restart: the chain has stopped. */
   failure: Error | null = null;
 
-  /**
-   * `transactional`: each hop sends a batch's output and its consumed offsets in one Kafka
-   * transaction, as the product's relays publish (exactly-once), instead of sending and then
-   * committing the offsets. An informative second baseline; the target is judged against the plain one.
-   */
+  /** Options make informative baselines with no target; the target is judged against the plain chain. */
   constructor(
     private readonly kafka: Kafka,
     private readonly namer: TopicNamer,
-    private readonly transactional = false,
+    private readonly options: RelayChainOptions = {},
   ) {}
+
+  private get transactional(): boolean {
+    return this.options.transactional === true;
+  }
 
   private hops(): Hop[] {
     return [
@@ -102,11 +117,13 @@ export class BaselineRelayChain {
   async start(): Promise<void> {
     const topics = [TOPICS.ecommerceOrders, TOPICS.orderEvents, TOPICS.fulfillmentEvents, TOPICS.customerUpdates];
     await ensureTopics(this.kafka, topics.map((topic) => ({ name: this.namer.physical(topic), partitions: PARTITIONS })));
-    for (const hop of this.hops()) await this.startHop(hop);
+    for (const [index, hop] of this.hops().entries()) await this.startHop(hop, index + 1);
   }
 
-  private async startHop(hop: Hop): Promise<void> {
+  private async startHop(hop: Hop, number: number): Promise<void> {
     const groupId = this.namer.physical(`baseline.${hop.from}`);
+    const recorder = this.options.databaseUrl === undefined ? null : await HopRecorder.open(this.options.databaseUrl, `hop${number}`);
+    if (recorder) this.recorders.push(recorder);
     const producer = this.transactional
       ? this.kafka.producer({ transactionalId: `${groupId}.relay`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
       : benchProducer(this.kafka);
@@ -125,7 +142,15 @@ export class BaselineRelayChain {
       // partitions' batches in turn (the product's relay, too, runs one transaction at a time).
       partitionsConsumedConcurrently: this.transactional ? 1 : 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        const out = batch.messages.flatMap((message) => hop.relay(JSON.parse(message.value!.toString()) as Record<string, unknown>));
+        const values = batch.messages.map((message) => JSON.parse(message.value!.toString()) as Record<string, unknown>);
+        await recorder?.record(
+          batch.messages.map((message, index) => ({
+            id: typeof values[index]!['id'] === 'string' ? (values[index]!['id'] as string) : `${batch.topic}/${batch.partition}/${message.offset}`,
+            key: message.key?.toString() ?? '',
+            data: values[index]!['data'],
+          })),
+        );
+        const out = values.flatMap((value) => hop.relay(value));
         const last = batch.messages[batch.messages.length - 1];
         const offsets = last ? [{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) }] : [];
         // In sends of at most SEND_BYTES_MAX, as the product's relay does: a fetch of 1 MiB that a hop
@@ -156,5 +181,6 @@ export class BaselineRelayChain {
   async stop(): Promise<void> {
     await Promise.all(this.consumers.map((consumer) => consumer.disconnect()));
     await Promise.all(this.producers.map((producer) => producer.disconnect()));
+    await Promise.all(this.recorders.map((recorder) => recorder.close()));
   }
 }

@@ -5,7 +5,7 @@ import { createKafka, ensureTopics, TopicNamer } from '@restock/messaging';
 import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
 import { CpuByGroup, measureCpu, totalCpu } from '../harness/process-cpu';
 import { BenchmarkResult, Figure, percentile, ratio, target } from '../harness/results';
-import { BaselineRelayChain } from './baseline-relay-chain';
+import { BaselineRelayChain, RelayChainOptions } from './baseline-relay-chain';
 import { benchProducer, publish, sendChunk, UpdatesReader, until } from './kafka-io';
 import { RunningStack, ServicesMode, startStack } from './running-stack';
 import { buildWorkload, isOrder, Message, OrderMessage, skusFor, Workload } from './workload';
@@ -112,8 +112,8 @@ async function latencyAtRate(producer: Producer, namer: TopicNamer, reader: Upda
   return { p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), linesPerSecond: (workload.lines * 1000) / (performance.now() - startedAt) };
 }
 
-async function withBaseline<T>(kafka: Kafka, namer: TopicNamer, work: (producer: Producer, reader: UpdatesReader) => Promise<T>, transactional = false): Promise<T> {
-  const chain = new BaselineRelayChain(kafka, namer, transactional);
+async function withBaseline<T>(kafka: Kafka, namer: TopicNamer, work: (producer: Producer, reader: UpdatesReader) => Promise<T>, options: RelayChainOptions = {}): Promise<T> {
+  const chain = new BaselineRelayChain(kafka, namer, options);
   const reader = new UpdatesReader(kafka, namer.physical(TOPICS.customerUpdates), namer.physical(`reader-${randomBytes(3).toString('hex')}`));
   const producer = benchProducer(kafka);
   await chain.start();
@@ -126,6 +126,16 @@ async function withBaseline<T>(kafka: Kafka, namer: TopicNamer, work: (producer:
     await producer.disconnect();
     await reader.stop();
     await chain.stop();
+  }
+}
+
+/** The relay chain with each hop recording its batches in a database of its own, dropped afterwards. */
+async function withRecordingBaseline(kafka: Kafka, namer: TopicNamer, workload: Workload): Promise<Throughput> {
+  const database = await createTestDatabase('bench_chain');
+  try {
+    return await withBaseline(kafka, namer, (producer, reader) => maximumRate(producer, namer, reader, workload, 'recording baseline'), { databaseUrl: database.url });
+  } finally {
+    await database.drop();
   }
 }
 
@@ -163,8 +173,8 @@ async function defineProducts(stack: RunningStack, skus: readonly string[]): Pro
  * The CPU the maximum-rate phase took per CPU_PER_LINES order lines, all processes together against
  * the relay chain's, then the product's by group (none where /proc is missing).
  */
-function cpuFigures(product: Throughput, baseline: Throughput, lines: number): Figure[] {
-  if (product.cpu === null || baseline.cpu === null) return [];
+function cpuFigures(product: Throughput, baseline: Throughput, recording: Throughput, lines: number): Figure[] {
+  if (product.cpu === null || baseline.cpu === null || recording.cpu === null) return [];
   const per = (seconds: number) => (seconds * CPU_PER_LINES) / lines;
   const byGroup = [...product.cpu].filter(([, seconds]) => per(seconds) >= 0.005).sort((a, b) => b[1] - a[1]);
   return [
@@ -173,6 +183,12 @@ function cpuFigures(product: Throughput, baseline: Throughput, lines: number): F
       value: per(totalCpu(product.cpu)),
       unit: 'CPU-s',
       baseline: { name: 'the relay chain, every process', value: per(totalCpu(baseline.cpu)) },
+    },
+    {
+      name: `CPU per ${CPU_PER_LINES} lines (max rate), every process, for comparison only`,
+      value: per(totalCpu(product.cpu)),
+      unit: 'CPU-s',
+      baseline: { name: 'the relay chain recording each hop in PostgreSQL, every process; no target', value: per(totalCpu(recording.cpu)) },
     },
     ...byGroup.map(([group, seconds]) => ({ name: `CPU per ${CPU_PER_LINES} lines (max rate): ${group}`, value: per(seconds), unit: 'CPU-s' })),
   ];
@@ -194,8 +210,12 @@ export async function pipelineBenchmark(options: PipelineOptions): Promise<Bench
   const baselineMax = await withBaseline(kafka, baselineNamer, (producer, reader) => maximumRate(producer, baselineNamer, reader, ordersOnly(first), 'baseline'));
   log(`pipeline baseline: ${Math.round(baselineMax.linesPerSecond)} lines/s`);
   const transactionalNamer = new TopicNamer(`${topicPrefix}baseline-tx.`);
-  const transactionalMax = await withBaseline(kafka, transactionalNamer, (producer, reader) => maximumRate(producer, transactionalNamer, reader, ordersOnly(first), 'transactional baseline'), true);
+  const transactionalMax = await withBaseline(kafka, transactionalNamer, (producer, reader) => maximumRate(producer, transactionalNamer, reader, ordersOnly(first), 'transactional baseline'), {
+    transactional: true,
+  });
   log(`pipeline baseline with Kafka transactions: ${Math.round(transactionalMax.linesPerSecond)} lines/s`);
+  const recordingMax = await withRecordingBaseline(kafka, new TopicNamer(`${topicPrefix}baseline-db.`), ordersOnly(first));
+  log(`pipeline baseline recording each hop in PostgreSQL: ${Math.round(recordingMax.linesPerSecond)} lines/s`);
 
   const database = await createTestDatabase('bench_pipeline');
   let productMax: Throughput;
@@ -240,7 +260,16 @@ export async function pipelineBenchmark(options: PipelineOptions): Promise<Bench
         unit: 'lines/s',
         baseline: { name: 'the same relay chain, each hop in Kafka transactions like the product relays; no target', value: transactionalMax.linesPerSecond },
       },
-      ...cpuFigures(productMax, baselineMax, first.lines),
+      {
+        name: 'order lines acknowledged (max rate), for comparison only',
+        value: productMax.linesPerSecond,
+        unit: 'lines/s',
+        baseline: {
+          name: 'the same relay chain, each hop first recording its batch in PostgreSQL (input ids, an event per input); no target',
+          value: recordingMax.linesPerSecond,
+        },
+      },
+      ...cpuFigures(productMax, baselineMax, recordingMax, first.lines),
       { name: `ack latency p50 at ${Math.round(rate)} lines/s`, value: productLatency.p50Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p50Ms } },
       { name: `ack latency p99 at ${Math.round(rate)} lines/s`, value: productLatency.p99Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p99Ms } },
     ],
