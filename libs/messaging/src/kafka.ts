@@ -9,6 +9,8 @@ export interface KafkaSettings {
   readonly clientId: string;
   /** Prepended to every topic name; empty in production. Tests use it to isolate their runs. */
   readonly topicPrefix: string;
+  /** Added to every line the client logs (a service's name and instance, as its own log lines carry). */
+  readonly logFields?: Readonly<Record<string, string>>;
 }
 
 export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:9092'): string[] {
@@ -18,14 +20,30 @@ export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:90
     .filter((broker) => broker.length > 0);
 }
 
-function jsonLogCreator(level: logLevel) {
-  return ({ namespace, level: entryLevel, log }: LogEntry) => {
-    if (entryLevel > level) return;
-    // kafkajs logs every error response of a request as an error, including the ones it retries
-    // (a leader moving, a coordinator loading); what is not recovered surfaces from the client.
-    if (namespace === 'Connection') return;
-    const { message, ...rest } = log;
-    process.stderr.write(`${JSON.stringify({ level: logLevel[entryLevel], logger: 'kafkajs', namespace, msg: message, ...rest })}\n`);
+/** The services' own log lines are pino's: these are its numbers for kafkajs's levels. */
+const PINO_LEVELS: Readonly<Record<number, number>> = { [logLevel.ERROR]: 50, [logLevel.WARN]: 40, [logLevel.INFO]: 30, [logLevel.DEBUG]: 20 };
+const RETRIED_SEND = 'Failed to send messages: ';
+
+/**
+ * kafkajs's log entries as JSON lines shaped like the services' pino lines (numeric `level`,
+ * `time` in ms, `msg`, the given fields). kafkajs logs every error response of a request as an
+ * error, including the ones it retries; what is not recovered surfaces from the client to its
+ * caller, which logs it. So connection errors are dropped and a send that kafkajs retries (a
+ * leader moving, or Kafka 4 answering CONCURRENT_TRANSACTIONS right after a commit) is a warning.
+ */
+export function kafkaLogLine(entry: LogEntry, fields: Readonly<Record<string, string>> = {}): string | null {
+  if (entry.namespace === 'Connection') return null;
+  const { message, timestamp, logger: _logger, ...rest } = entry.log;
+  const retried = entry.level === logLevel.ERROR && message.startsWith(RETRIED_SEND);
+  const level = PINO_LEVELS[retried ? logLevel.WARN : entry.level] ?? PINO_LEVELS[logLevel.ERROR];
+  return JSON.stringify({ level, time: Date.parse(timestamp), ...fields, logger: 'kafkajs', namespace: entry.namespace, msg: message, ...rest });
+}
+
+function jsonLogCreator(fields: Readonly<Record<string, string>>) {
+  return (level: logLevel) => (entry: LogEntry) => {
+    if (entry.level > level) return;
+    const line = kafkaLogLine(entry, fields);
+    if (line !== null) process.stderr.write(`${line}\n`);
   };
 }
 
@@ -37,7 +55,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
     requestTimeout: REQUEST_TIMEOUT_MS,
     retry: { retries: CLIENT_RETRIES_MAX, initialRetryTime: 200, maxRetryTime: 10_000, factor: 0.2, multiplier: 2 },
     logLevel: logLevel.ERROR,
-    logCreator: jsonLogCreator,
+    logCreator: jsonLogCreator(settings.logFields ?? {}),
   });
 }
 

@@ -94,7 +94,12 @@ export class PlatformModule {
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: Database, useFactory: () => runtimeDatabase(config) },
-        { provide: KAFKA, useFactory: () => createKafka({ brokers: config.kafkaBrokers, clientId: config.instanceId, topicPrefix: config.topicPrefix }) },
+        { provide: KAFKA, useFactory: () => createKafka({
+            brokers: config.kafkaBrokers,
+            clientId: config.instanceId,
+            topicPrefix: config.topicPrefix,
+            logFields: { service: config.service, instance: config.instanceId },
+          }) },
         { provide: TopicNamer, useValue: new TopicNamer(config.topicPrefix) },
         Metrics,
         OutboxRelayRunner,
