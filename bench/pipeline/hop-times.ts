@@ -1,0 +1,122 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS } from '@restock/contracts';
+import { parseBrokers } from '@restock/messaging';
+import { percentile } from '../harness/results';
+
+/**
+ * Where an order's acknowledgement latency goes, hop by hop, from the times Kafka records carry
+ * (set by their producer): the order sent, its last line re-keyed by orders (`OrderLinePlaced`), its
+ * last line decided by fulfillment (`LineDecided`), its `OrderAcknowledged`. Reads a benchmark run's
+ * topics after the run (the bench prints their prefix; topics outlive the run).
+ *
+ *   node -r @swc-node/register bench/pipeline/hop-times.ts <topic prefix> [order id part, e.g. P2 for the latency phase]
+ */
+
+/** A record as this needs it: its producer's time and the order it concerns, if any. */
+export interface TimedRecord {
+  readonly timestampMs: number;
+  readonly orderId: string | null;
+  readonly type: string | null;
+}
+
+export interface HopTimes {
+  readonly hop: string;
+  readonly orders: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+}
+
+const HOPS = ['sent → OrderLinePlaced', 'OrderLinePlaced → LineDecided', 'LineDecided → OrderAcknowledged', 'sent → OrderAcknowledged'] as const;
+
+function latestByOrder(records: readonly TimedRecord[], type: string | null, orderIdPart: string): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const record of records) {
+    if (record.orderId === null || !record.orderId.includes(orderIdPart)) continue;
+    if (type !== null && record.type !== type) continue;
+    latest.set(record.orderId, Math.max(latest.get(record.orderId) ?? Number.NEGATIVE_INFINITY, record.timestampMs));
+  }
+  return latest;
+}
+
+/**
+ * Each hop's percentiles over the orders whose every hop is on record. An order's time at a hop
+ * is its latest record there (its last line), at the acknowledgement its first.
+ */
+export function hopTimes(
+  topics: { readonly sent: readonly TimedRecord[]; readonly placed: readonly TimedRecord[]; readonly decided: readonly TimedRecord[]; readonly updates: readonly TimedRecord[] },
+  orderIdPart = '',
+): HopTimes[] {
+  const sent = latestByOrder(topics.sent, null, orderIdPart);
+  const placed = latestByOrder(topics.placed, 'OrderLinePlaced', orderIdPart);
+  const decided = latestByOrder(topics.decided, 'LineDecided', orderIdPart);
+  const acknowledged = new Map<string, number>();
+  for (const record of topics.updates) {
+    if (record.type !== 'OrderAcknowledged' || record.orderId === null || !record.orderId.includes(orderIdPart)) continue;
+    acknowledged.set(record.orderId, Math.min(acknowledged.get(record.orderId) ?? Number.POSITIVE_INFINITY, record.timestampMs));
+  }
+  const spans: number[][] = HOPS.map(() => []);
+  for (const [orderId, at] of sent) {
+    const times = [at, placed.get(orderId), decided.get(orderId), acknowledged.get(orderId)];
+    if (times.some((time) => time === undefined)) continue;
+    const [t0, t1, t2, t3] = times as number[];
+    [t1! - t0!, t2! - t1!, t3! - t2!, t3! - t0!].forEach((span, index) => spans[index]!.push(span));
+  }
+  return HOPS.map((hop, index) => ({
+    hop,
+    orders: spans[index]!.length,
+    p50Ms: percentile(spans[index]!, 0.5),
+    p90Ms: percentile(spans[index]!, 0.9),
+    p99Ms: percentile(spans[index]!, 0.99),
+  }));
+}
+
+const QUIET_MS = 4_000;
+
+/** Every record of a topic, read from the beginning until none has come for QUIET_MS. */
+async function readTopic(kafka: Kafka, topic: string, orderIdOf: (value: { data?: { orderId?: unknown } }, key: string) => string | null): Promise<TimedRecord[]> {
+  const records: TimedRecord[] = [];
+  const consumer = kafka.consumer({ groupId: `hop-times-${process.pid}-${Date.now()}`, maxBytesPerPartition: 10 * 1024 * 1024 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let lastAt = Date.now();
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        lastAt = Date.now();
+        const value = JSON.parse(message.value?.toString() ?? 'null') as { type?: string; data?: { orderId?: unknown } } | null;
+        if (value === null) return;
+        records.push({ timestampMs: Number(message.timestamp), orderId: orderIdOf(value, message.key?.toString() ?? ''), type: value.type ?? null });
+      },
+    });
+    while (Date.now() - lastAt < QUIET_MS) await new Promise((resolve) => setTimeout(resolve, 250));
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+async function main(): Promise<void> {
+  const [prefix, orderIdPart = ''] = process.argv.slice(2);
+  if (!prefix) throw new Error('usage: hop-times.ts <topic prefix> [order id part]');
+  const kafka = new Kafka({ clientId: 'restock-hop-times', brokers: parseBrokers(process.env['KAFKA_BROKERS']), logLevel: logLevel.ERROR });
+  const byKey = (_value: unknown, key: string) => key;
+  const byData = (value: { data?: { orderId?: unknown } }) => (typeof value.data?.orderId === 'string' ? value.data.orderId : null);
+  const hops = hopTimes(
+    {
+      sent: await readTopic(kafka, `${prefix}${TOPICS.ecommerceOrders}`, byKey),
+      placed: await readTopic(kafka, `${prefix}${TOPICS.orderEvents}`, byData),
+      decided: await readTopic(kafka, `${prefix}${TOPICS.fulfillmentEvents}`, byData),
+      updates: await readTopic(kafka, `${prefix}${TOPICS.customerUpdates}`, byKey),
+    },
+    orderIdPart,
+  );
+  for (const hop of hops) console.log(`${hop.hop.padEnd(34)} ${hop.orders} orders  p50 ${hop.p50Ms} ms  p90 ${hop.p90Ms} ms  p99 ${hop.p99Ms} ms`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
