@@ -2,7 +2,7 @@ import { LogEntry, logLevel } from 'kafkajs';
 import { createKafka, kafkaLogLine } from './kafka';
 
 function entry(level: logLevel, namespace: string, message: string, extra: Record<string, unknown> = {}): LogEntry {
-  return { namespace, level, label: logLevel[level] ?? String(level), log: { timestamp: '2026-11-27T21:00:00.000Z', logger: 'kafkajs', message, ...extra } };
+  return { namespace, level, label: String(level), log: { timestamp: '2026-11-27T21:00:00.000Z', logger: 'kafkajs', message, ...extra } };
 }
 
 describe("kafkajs's log lines", () => {
