@@ -29,14 +29,16 @@ export interface HopTimes {
 
 const HOPS = ['sent → OrderLinePlaced', 'OrderLinePlaced → LineDecided', 'LineDecided → OrderAcknowledged', 'sent → OrderAcknowledged'] as const;
 
-function latestByOrder(records: readonly TimedRecord[], type: string | null, orderIdPart: string): Map<string, number> {
-  const latest = new Map<string, number>();
+/** Each order's time on a topic: the latest (its last line) or earliest of its records of a type. */
+function timesByOrder(records: readonly TimedRecord[], type: string | null, orderIdPart: string, pick: (a: number, b: number) => number): Map<string, number> {
+  const times = new Map<string, number>();
   for (const record of records) {
     if (record.orderId === null || !record.orderId.includes(orderIdPart)) continue;
     if (type !== null && record.type !== type) continue;
-    latest.set(record.orderId, Math.max(latest.get(record.orderId) ?? Number.NEGATIVE_INFINITY, record.timestampMs));
+    const known = times.get(record.orderId);
+    times.set(record.orderId, known === undefined ? record.timestampMs : pick(known, record.timestampMs));
   }
-  return latest;
+  return times;
 }
 
 /**
@@ -47,14 +49,10 @@ export function hopTimes(
   topics: { readonly sent: readonly TimedRecord[]; readonly placed: readonly TimedRecord[]; readonly decided: readonly TimedRecord[]; readonly updates: readonly TimedRecord[] },
   orderIdPart = '',
 ): HopTimes[] {
-  const sent = latestByOrder(topics.sent, null, orderIdPart);
-  const placed = latestByOrder(topics.placed, 'OrderLinePlaced', orderIdPart);
-  const decided = latestByOrder(topics.decided, 'LineDecided', orderIdPart);
-  const acknowledged = new Map<string, number>();
-  for (const record of topics.updates) {
-    if (record.type !== 'OrderAcknowledged' || record.orderId === null || !record.orderId.includes(orderIdPart)) continue;
-    acknowledged.set(record.orderId, Math.min(acknowledged.get(record.orderId) ?? Number.POSITIVE_INFINITY, record.timestampMs));
-  }
+  const sent = timesByOrder(topics.sent, null, orderIdPart, Math.max);
+  const placed = timesByOrder(topics.placed, 'OrderLinePlaced', orderIdPart, Math.max);
+  const decided = timesByOrder(topics.decided, 'LineDecided', orderIdPart, Math.max);
+  const acknowledged = timesByOrder(topics.updates, 'OrderAcknowledged', orderIdPart, Math.min);
   const spans: number[][] = HOPS.map(() => []);
   for (const [orderId, at] of sent) {
     const times = [at, placed.get(orderId), decided.get(orderId), acknowledged.get(orderId)];
