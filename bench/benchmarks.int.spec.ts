@@ -1,3 +1,5 @@
+import { createKafka } from '@restock/messaging';
+import { TEST_BROKERS } from '@restock/testing';
 import { availabilityBenchmark } from './availability/availability.bench';
 import { BenchmarkResult } from './harness/results';
 import { hotSkuBenchmark } from './hot-sku/hot-sku.bench';
@@ -31,7 +33,17 @@ describe('benchmarks (smoke: tiny sizes, no targets)', () => {
     expectFigures(await availabilityBenchmark({ durationSeconds: 3, services: 'in-process', log: quiet }), 'availability');
   }, 90_000);
 
-  it('pipeline: orders through all five services and through the relay chain', async () => {
-    expectFigures(await pipelineBenchmark({ lines: 100, services: 'in-process', log: quiet }), 'pipeline');
+  it('pipeline: orders through all five services and through the relay chain, its topics deleted afterwards', async () => {
+    const logged: string[] = [];
+    expectFigures(await pipelineBenchmark({ lines: 100, services: 'in-process', log: (line) => logged.push(line) }), 'pipeline');
+    const prefix = /topic prefix (\S+)\.$/.exec(logged.find((line) => line.includes('topic prefix')) ?? '')?.[1];
+    expect(prefix).toMatch(/^bench[0-9a-f]+$/);
+    const admin = createKafka({ brokers: TEST_BROKERS, clientId: 'restock-bench-smoke', topicPrefix: '' }).admin();
+    await admin.connect();
+    try {
+      expect((await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`))).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
   }, 240_000);
 });

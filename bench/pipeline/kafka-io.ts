@@ -4,6 +4,20 @@ import { Message } from './workload';
 
 export const PUBLISH_CHUNK_MESSAGES = 1_000;
 const READER_MAX_WAIT_MS = 50;
+const TOPIC_DELETION_TIMEOUT_MS = 30_000;
+
+/** Deletes every topic whose name starts with the prefix (a run's own topics); answers how many. */
+export async function deleteTopicsWithPrefix(kafka: Kafka, prefix: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: TOPIC_DELETION_TIMEOUT_MS });
+    return topics.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export function benchProducer(kafka: Kafka): Producer {
   return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });

@@ -6,7 +6,7 @@ import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
 import { CpuByGroup, measureCpu, totalCpu } from '../harness/process-cpu';
 import { BenchmarkResult, Figure, percentile, ratio, target } from '../harness/results';
 import { BaselineRelayChain, RelayChainOptions } from './baseline-relay-chain';
-import { benchProducer, publish, sendChunk, UpdatesReader, until } from './kafka-io';
+import { benchProducer, deleteTopicsWithPrefix, publish, sendChunk, UpdatesReader, until } from './kafka-io';
 import { RunningStack, ServicesMode, startStack } from './running-stack';
 import { buildWorkload, isOrder, Message, OrderMessage, skusFor, Workload } from './workload';
 
@@ -216,13 +216,24 @@ function cpuFigures(product: Throughput, baseline: Throughput, recording: Throug
 }
 
 export async function pipelineBenchmark(options: PipelineOptions): Promise<BenchmarkResult> {
-  const startedAt = performance.now();
-  const { lines, log } = options;
   const runId = randomBytes(3).toString('hex');
   const topicPrefix = `bench${runId}.`;
+  const kafka = createKafka({ brokers: TEST_BROKERS, clientId: `restock-bench-${runId}`, topicPrefix });
+  try {
+    return await measurePipeline(options, kafka, runId, topicPrefix);
+  } finally {
+    // A full run leaves about 200 partitions and 300 MB in the broker; a broker that kept a day of
+    // runs took 18 s instead of 4 to start. RESTOCK_BENCH_KEEP_TOPICS=1 keeps them, for hop-times.ts.
+    if (process.env['RESTOCK_BENCH_KEEP_TOPICS'] === '1') options.log(`pipeline: topics kept: ${topicPrefix}*`);
+    else options.log(`pipeline: ${await deleteTopicsWithPrefix(kafka, topicPrefix)} topics of this run deleted`);
+  }
+}
+
+async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: string, topicPrefix: string): Promise<BenchmarkResult> {
+  const startedAt = performance.now();
+  const { lines, log } = options;
   const namer = new TopicNamer(topicPrefix);
   const baselineNamer = new TopicNamer(`${topicPrefix}baseline.`);
-  const kafka = createKafka({ brokers: TEST_BROKERS, clientId: `restock-bench-${runId}`, topicPrefix });
   const skus = skusFor(lines, runId);
   const warmLines = Math.max(1, Math.round(lines * WARM_UP_LINES_SHARE));
   const warmSkus = skusFor(warmLines, `${runId}w`);
