@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// `npm run bench` itself, at a tiny scale: with more than one benchmark each runs in a process of
+// its own, and the parent gathers their results into one report.
+describe('npm run bench', () => {
+  let directory: string;
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), 'restock-bench-main-'));
+  });
+  afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('runs each of several benchmarks in a process of its own and reports them together', async () => {
+    const output = join(directory, 'results.json');
+    const { stdout, stderr } = await run(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'main.ts'), '--only', 'replay,hot-sku', '--scale', '0.02', '--output', output], {
+      env: { ...process.env },
+    });
+    const report = JSON.parse(readFileSync(output, 'utf8')) as { results: { benchmark: string; figures: { value: number }[] }[] };
+    expect(report.results.map((result) => result.benchmark)).toEqual(['replay', 'hot-sku']);
+    for (const result of report.results) expect(result.figures.every((figure) => figure.value > 0)).toBe(true);
+    expect(stderr).toContain('each benchmark runs in a process of its own');
+    // One table, printed by the parent only.
+    expect(stdout.match(/^benchmark +target/gm)).toHaveLength(1);
+  }, 120_000);
+
+  it('fails, naming the benchmark, when one fails in its process', async () => {
+    // No PostgreSQL answers on port 1: the child's replay fails before it measures anything.
+    const env = { ...process.env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' };
+    await expect(
+      run(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'main.ts'), '--only', 'replay,hot-sku', '--scale', '0.02', '--output', join(directory, 'r.json')], { env }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('benchmark replay failed in its process') });
+  }, 60_000);
+});
