@@ -9,6 +9,7 @@ import { replayBenchmark } from './replay/replay.bench';
 // Smoke runs of every benchmark at a few hundred events, so the harness cannot rot: they check that
 // figures come out and are positive, never a target (a shared test machine says nothing about speed).
 const quiet = () => undefined;
+const TOPICS_GONE_TIMEOUT_MS = 20_000;
 
 function expectFigures(result: BenchmarkResult, benchmark: string): void {
   expect(result.benchmark).toBe(benchmark);
@@ -41,7 +42,15 @@ describe('benchmarks (smoke: tiny sizes, no targets)', () => {
     const admin = createKafka({ brokers: TEST_BROKERS, clientId: 'restock-bench-smoke', topicPrefix: '' }).admin();
     await admin.connect();
     try {
-      expect((await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`))).toEqual([]);
+      // The broker answers the deletion before every broker's metadata has dropped the topics.
+      const left = async () => (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`));
+      const deadline = Date.now() + TOPICS_GONE_TIMEOUT_MS;
+      let remaining = await left();
+      while (remaining.length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        remaining = await left();
+      }
+      expect(remaining).toEqual([]);
     } finally {
       await admin.disconnect();
     }
