@@ -1,5 +1,5 @@
 import { createKafka } from '@restock/messaging';
-import { TEST_BROKERS } from '@restock/testing';
+import { eventually, TEST_BROKERS } from '@restock/testing';
 import { availabilityBenchmark } from './availability/availability.bench';
 import { BenchmarkResult } from './harness/results';
 import { hotSkuBenchmark } from './hot-sku/hot-sku.bench';
@@ -43,14 +43,10 @@ describe('benchmarks (smoke: tiny sizes, no targets)', () => {
     await admin.connect();
     try {
       // The broker answers the deletion before every broker's metadata has dropped the topics.
-      const left = async () => (await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`));
-      const deadline = Date.now() + TOPICS_GONE_TIMEOUT_MS;
-      let remaining = await left();
-      while (remaining.length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        remaining = await left();
-      }
-      expect(remaining).toEqual([]);
+      await eventually(async () => {
+        expect((await admin.listTopics()).filter((topic) => topic.startsWith(`${prefix}.`))).toEqual([]);
+        return true;
+      }, TOPICS_GONE_TIMEOUT_MS);
     } finally {
       await admin.disconnect();
     }
