@@ -5,9 +5,11 @@ import { Database, runMigrations } from '@restock/event-store';
 import { FulfillmentCommand } from '@restock/fulfillment-domain';
 import { FULFILLMENT_MIGRATIONS, fulfillmentService } from '@restock/fulfillment-adapters';
 import { sagaForBench } from '../hot-sku/saga-for-bench';
+import { createKafka } from '@restock/messaging';
 import { loadServiceConfig, startService } from '@restock/platform';
 import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
 import { BenchmarkResult, median, ratio, target } from '../harness/results';
+import { deleteTopicsWithPrefix } from '../pipeline/kafka-io';
 import { freePort, ServicesMode } from '../pipeline/running-stack';
 import { startConstantServer } from './constant-server';
 
@@ -75,7 +77,7 @@ function servicesModule(): ServicesModule {
 
 async function childServer(databaseUrl: string, entry?: string): Promise<Server> {
   const services = servicesModule();
-  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: TEST_BROKERS.join(','), RESTOCK_TOPIC_PREFIX: `bench-avail-${process.pid}.`, HOST: '127.0.0.1', LOG_LEVEL: 'warn', FULFILLMENT_TICK_INTERVAL_MS: '0' };
+  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: TEST_BROKERS.join(','), RESTOCK_TOPIC_PREFIX: AVAILABILITY_TOPIC_PREFIX, HOST: '127.0.0.1', LOG_LEVEL: 'warn', FULFILLMENT_TICK_INTERVAL_MS: '0' };
   const handle = services.startService({ name: 'fulfillment', port: await freePort(), env, quiet: false, ...(entry ? { entry } : {}) });
   try {
     await services.waitReady(handle);
@@ -89,7 +91,7 @@ async function childServer(databaseUrl: string, entry?: string): Promise<Server>
 async function inProcessServer(databaseUrl: string): Promise<Server> {
   const config = loadServiceConfig('fulfillment', { ...process.env, KAFKA_BROKERS: TEST_BROKERS.join(',') }, {
     databaseUrl,
-    topicPrefix: `bench-avail-${process.pid}.`,
+    topicPrefix: AVAILABILITY_TOPIC_PREFIX,
     port: 0,
     host: '127.0.0.1',
     logLevel: 'warn',
@@ -136,6 +138,9 @@ async function alternate(product: Server, baseline: Server, durationSeconds: num
   return { product: medianLoad(productLoads), baseline: medianLoad(baselineLoads), ratios };
 }
 
+/** The topics the fulfillment service under load creates; deleted when the benchmark ends. */
+export const AVAILABILITY_TOPIC_PREFIX = `bench-avail-${process.pid}.`;
+
 export async function availabilityBenchmark(options: AvailabilityOptions): Promise<BenchmarkResult> {
   const startedAt = performance.now();
   const database = await createTestDatabase('bench_availability');
@@ -156,6 +161,10 @@ export async function availabilityBenchmark(options: AvailabilityOptions): Promi
     }
   } finally {
     await database.drop();
+    const kafka = createKafka({ brokers: TEST_BROKERS, clientId: 'restock-bench-availability', topicPrefix: AVAILABILITY_TOPIC_PREFIX });
+    // A failure here must not hide the run's own.
+    const deleted = await deleteTopicsWithPrefix(kafka, AVAILABILITY_TOPIC_PREFIX).catch((error: unknown) => `none (${String(error)})`);
+    options.log(`availability: topics of this run deleted: ${deleted}`);
   }
   const { product, baseline } = measured;
   if (product.failures > 0 || baseline.failures > 0) throw new Error(`availability: ${product.failures} failed requests (baseline ${baseline.failures})`);
