@@ -9,7 +9,7 @@ import { createKafka } from '@restock/messaging';
 import { loadServiceConfig, startService } from '@restock/platform';
 import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
 import { BenchmarkResult, median, ratio, target } from '../harness/results';
-import { deleteTopicsWithPrefix } from '../pipeline/kafka-io';
+import { removeRunTopics } from '../pipeline/kafka-io';
 import { freePort, ServicesMode } from '../pipeline/running-stack';
 import { startConstantServer } from './constant-server';
 
@@ -162,9 +162,7 @@ export async function availabilityBenchmark(options: AvailabilityOptions): Promi
   } finally {
     await database.drop();
     const kafka = createKafka({ brokers: TEST_BROKERS, clientId: 'restock-bench-availability', topicPrefix: AVAILABILITY_TOPIC_PREFIX });
-    // A failure here must not hide the run's own.
-    const deleted = await deleteTopicsWithPrefix(kafka, AVAILABILITY_TOPIC_PREFIX).catch((error: unknown) => `none (${String(error)})`);
-    options.log(`availability: topics of this run deleted: ${deleted}`);
+    await removeRunTopics(kafka, AVAILABILITY_TOPIC_PREFIX, options.log, 'availability');
   }
   const { product, baseline } = measured;
   if (product.failures > 0 || baseline.failures > 0) throw new Error(`availability: ${product.failures} failed requests (baseline ${baseline.failures})`);

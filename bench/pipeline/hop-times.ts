@@ -1,14 +1,15 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { TOPICS } from '@restock/contracts';
-import { parseBrokers } from '@restock/messaging';
+import { createKafka, parseBrokers } from '@restock/messaging';
 import { percentile } from '../harness/results';
 
 /**
  * Where an order's acknowledgement latency goes, hop by hop, from the times Kafka records carry
  * (set by their producer): the order sent, its last line re-keyed by orders (`OrderLinePlaced`), its
  * last line decided by fulfillment (`LineDecided`), its `OrderAcknowledged`. Reads a benchmark run's
- * topics after the run (the bench prints their prefix; topics outlive the run).
+ * topics after the run: the bench prints their prefix, and keeps them with RESTOCK_BENCH_KEEP_TOPICS=1.
  *
+ *   RESTOCK_BENCH_KEEP_TOPICS=1 npm run bench -- --only pipeline
  *   node -r @swc-node/register bench/pipeline/hop-times.ts <topic prefix> [order id part, e.g. P2 for the latency phase]
  */
 
@@ -97,7 +98,7 @@ async function readTopic(kafka: Kafka, topic: string, orderIdOf: (value: { data?
 async function main(): Promise<void> {
   const [prefix, orderIdPart = ''] = process.argv.slice(2);
   if (!prefix) throw new Error('usage: hop-times.ts <topic prefix> [order id part]');
-  const kafka = new Kafka({ clientId: 'restock-hop-times', brokers: parseBrokers(process.env['KAFKA_BROKERS']), logLevel: logLevel.ERROR });
+  const kafka = createKafka({ clientId: 'restock-hop-times', brokers: parseBrokers(process.env['KAFKA_BROKERS']), topicPrefix: '' });
   const byKey = (_value: unknown, key: string) => key;
   const byData = (value: { data?: { orderId?: unknown } }) => (typeof value.data?.orderId === 'string' ? value.data.orderId : null);
   const hops = hopTimes(

@@ -6,7 +6,7 @@ import { createTestDatabase, TEST_BROKERS } from '@restock/testing';
 import { CpuByGroup, measureCpu, totalCpu } from '../harness/process-cpu';
 import { BenchmarkResult, Figure, percentile, ratio, target } from '../harness/results';
 import { BaselineRelayChain, RelayChainOptions } from './baseline-relay-chain';
-import { benchProducer, deleteTopicsWithPrefix, publish, sendChunk, UpdatesReader, until } from './kafka-io';
+import { benchProducer, publish, removeRunTopics, sendChunk, UpdatesReader, until } from './kafka-io';
 import { RunningStack, ServicesMode, startStack } from './running-stack';
 import { buildWorkload, isOrder, Message, OrderMessage, skusFor, Workload } from './workload';
 
@@ -224,14 +224,7 @@ export async function pipelineBenchmark(options: PipelineOptions): Promise<Bench
   try {
     return await measurePipeline(options, kafka, runId, topicPrefix);
   } finally {
-    // A full run leaves about 200 partitions and 300 MB in the broker; a broker that kept a day of
-    // runs took 18 s instead of 4 to start. RESTOCK_BENCH_KEEP_TOPICS=1 keeps them, for hop-times.ts.
-    if (process.env['RESTOCK_BENCH_KEEP_TOPICS'] === '1') options.log(`pipeline: topics kept: ${topicPrefix}*`);
-    else {
-      // A failure here must not hide the run's own.
-      const deleted = await deleteTopicsWithPrefix(kafka, topicPrefix).catch((error: unknown) => `none (${String(error)})`);
-      options.log(`pipeline: topics of this run deleted: ${deleted}`);
-    }
+    await removeRunTopics(kafka, topicPrefix, options.log, 'pipeline');
   }
 }
 
