@@ -5,6 +5,7 @@ import { ensureTopics } from './kafka';
 
 const FIND_COORDINATOR = 10;
 const ADD_PARTITIONS_TO_TXN = 24;
+const TXN_OFFSET_COMMIT = 28;
 const TOPIC = 'coordinators.test.v1';
 const CHECKPOINT_TOPIC = 'coordinators.checkpoint.v1';
 
@@ -125,5 +126,20 @@ describe('kafkajs transactional producer as installed', () => {
     expect(await committedCheckpoint(kafka)).toBe('3');
     const read = await kafka.readUntil(TOPIC, (messages) => messages.length >= 3);
     expect(read.map((message) => parseValue<{ n: number }>(message).n)).toEqual([1, 2, 3]);
+  });
+
+  it('looks the group coordinator up again after its request failed, and the next transaction commits', async () => {
+    await relayTransaction(producer, kafka, 1);
+    const before = wire.count(FIND_COORDINATOR);
+
+    // kafkajs gives up on the checkpoint's commit when its connection drops; the relay aborts.
+    wire.cutNextRequest(TXN_OFFSET_COMMIT);
+    await expect(relayTransaction(producer, kafka, 2)).rejects.toThrow();
+    await relayTransaction(producer, kafka, 3);
+
+    expect(wire.count(FIND_COORDINATOR) - before).toBe(1);
+    expect(await committedCheckpoint(kafka)).toBe('3');
+    const read = await kafka.readUntil(TOPIC, (messages) => messages.length >= 2);
+    expect(read.map((message) => parseValue<{ n: number }>(message).n)).toEqual([1, 3]);
   });
 });
