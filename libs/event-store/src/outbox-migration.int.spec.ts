@@ -2,8 +2,8 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { START } from './event-store';
-import { CreateEventStore1764000000000, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
-import { readOutbox } from './outbox';
+import { CreateEventStore1764000000000, EVENT_STORE_MIGRATIONS, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
+import { enqueue, OutboxMessage, readOutbox } from './outbox';
 
 // Text that JSON, tabs and newlines would each trip over, in keys, headers and values.
 const AWKWARD = 'tab \t newline \n quote " backslash \\ é 😀';
@@ -77,5 +77,79 @@ describe('the outbox migration to rows of several messages', () => {
       await dataSource.destroy();
     }
     expect(await oldRows()).toEqual(OLD_ROWS);
+  });
+});
+
+/** Messages like a batch's customer updates: 120 CloudEvents of about 450 bytes, one outbox row. */
+function updatesOfABatch(batch: string): OutboxMessage[] {
+  return Array.from({ length: 120 }, (_, index) => ({
+    topic: 'restock.customer-updates.v1',
+    key: `order-${batch}-${index}`,
+    value: {
+      specversion: '1.0',
+      id: `${batch}-${index}-4f1c2b8e-9a7d-4e43-8a1e-${String(index).padStart(12, '0')}`,
+      source: 'restock/orders',
+      type: 'OrderLineAllocated',
+      time: '2026-11-28T03:40:00.000Z',
+      data: { orderId: `order-${batch}-${index}`, lineId: 'L1', sku: `SKU-${index % 17}`, quantity: 3, allocatedQuantity: 2, remainingQuantity: 1, note: AWKWARD },
+    },
+    headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
+  }));
+}
+
+describe('the outbox migration to lz4-compressed rows', () => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('outbox_lz4');
+    await runMigrations(database.url, 'store', [...EVENT_STORE_MIGRATIONS]);
+    db = new Database(database.url, 'store');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  async function compressions(): Promise<(string | null)[]> {
+    const result = await db.query<{ compression: string | null }>('SELECT pg_column_compression(messages) AS compression FROM outbox ORDER BY transaction_id, position');
+    return result.rows.map((row) => row.compression);
+  }
+
+  async function readAll() {
+    const rows = await readOutbox(db, START, { messagesMax: 10_000, bytesMax: 10_000_000 });
+    return rows.flatMap((row) => row.messages).map((message) => ({ ...message, value: JSON.parse(message.value) as unknown }));
+  }
+
+  it('compresses the row of a batch with lz4 where the server has it, reads it back whole, and the down writes new rows uncompressed', async () => {
+    const [{ lz4 }] = (await db.query<{ lz4: boolean }>("SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'")).rows as [{ lz4: boolean }];
+    const first = updatesOfABatch('a');
+    await db.transaction((tx) => enqueue(tx, first));
+
+    // A server built without lz4 keeps the rows as they were: stored out of line, uncompressed.
+    expect(await compressions()).toEqual([lz4 ? 'lz4' : null]);
+    expect(await readAll()).toEqual(first.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
+
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: database.url,
+      schema: 'store',
+      migrations: [...EVENT_STORE_MIGRATIONS],
+      migrationsTableName: 'migrations',
+      logging: false,
+      extra: { options: '-c search_path=store' },
+    });
+    await dataSource.initialize();
+    try {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+    const second = updatesOfABatch('b');
+    await db.transaction((tx) => enqueue(tx, second));
+
+    expect(await compressions()).toEqual([lz4 ? 'lz4' : null, null]);
+    expect(await readAll()).toEqual([...first, ...second].map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
   });
 });
