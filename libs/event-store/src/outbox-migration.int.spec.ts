@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { START } from './event-store';
-import { CreateEventStore1764000000000, EVENT_STORE_MIGRATIONS, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
+import { CreateEventStore1764000000000, EVENT_STORE_MIGRATIONS, MigrationClass, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
 import { enqueue, OutboxMessage, readOutbox } from './outbox';
 
 // Text that JSON, tabs and newlines would each trip over, in keys, headers and values.
@@ -14,6 +14,25 @@ const OLD_ROWS = [
   { transactionId: '1000', topic: 'b.v1', key: null, value: { n: 2 }, headers: {} },
   { transactionId: '1001', topic: 'a.v1', key: 'k-3', value: [3, { nested: true }], headers: { 'content-type': 'x' } },
 ];
+
+/** Runs the down of the last of these migrations that ran in schema `store`, as TypeORM's CLI would. */
+async function undoLastMigration(url: string, migrations: readonly MigrationClass[]): Promise<void> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    schema: 'store',
+    migrations: [...migrations],
+    migrationsTableName: 'migrations',
+    logging: false,
+    extra: { options: '-c search_path=store' },
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.undoLastMigration({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
+}
 
 describe('the outbox migration to rows of several messages', () => {
   let database: TestDatabase;
@@ -61,21 +80,7 @@ describe('the outbox migration to rows of several messages', () => {
     const view = await db.query('SELECT transaction_id::text, topic, message_key, value, headers FROM outbox_messages ORDER BY transaction_id, position, ordinal');
     expect(view.rows.map((row) => ({ transactionId: row.transaction_id, topic: row.topic, key: row.message_key, value: row.value, headers: row.headers }))).toEqual(OLD_ROWS);
 
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: database.url,
-      schema: 'store',
-      migrations: [CreateEventStore1764000000000, PayloadsAsJson1764400000000, OutboxRowPerStatement1765100000000],
-      migrationsTableName: 'migrations',
-      logging: false,
-      extra: { options: '-c search_path=store' },
-    });
-    await dataSource.initialize();
-    try {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await dataSource.destroy();
-    }
+    await undoLastMigration(database.url, [CreateEventStore1764000000000, PayloadsAsJson1764400000000, OutboxRowPerStatement1765100000000]);
     expect(await oldRows()).toEqual(OLD_ROWS);
   });
 });
@@ -131,21 +136,7 @@ describe('the outbox migration to lz4-compressed rows', () => {
     expect(await compressions()).toEqual([lz4 ? 'lz4' : null]);
     expect(await readAll()).toEqual(first.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
 
-    const dataSource = new DataSource({
-      type: 'postgres',
-      url: database.url,
-      schema: 'store',
-      migrations: [...EVENT_STORE_MIGRATIONS],
-      migrationsTableName: 'migrations',
-      logging: false,
-      extra: { options: '-c search_path=store' },
-    });
-    await dataSource.initialize();
-    try {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await dataSource.destroy();
-    }
+    await undoLastMigration(database.url, EVENT_STORE_MIGRATIONS);
     const second = updatesOfABatch('b');
     await db.transaction((tx) => enqueue(tx, second));
 
