@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, TestDatabase } from '@restock/testing';
 import { Database } from './database';
 import { START } from './event-store';
-import { CreateEventStore1764000000000, EVENT_STORE_MIGRATIONS, MigrationClass, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
+import { CreateEventStore1764000000000, EVENT_STORE_MIGRATIONS, MigrationClass, OutboxLz4Compression1765300000000, OutboxRowPerStatement1765100000000, PayloadsAsJson1764400000000, runMigrations } from './migrations';
 import { enqueue, OutboxMessage, readOutbox } from './outbox';
 
 // Text that JSON, tabs and newlines would each trip over, in keys, headers and values.
@@ -103,13 +103,16 @@ function updatesOfABatch(batch: string): OutboxMessage[] {
   }));
 }
 
+/** The event store's migrations up to and with the one under test, which is then the last to undo. */
+const UP_TO_LZ4 = [CreateEventStore1764000000000, PayloadsAsJson1764400000000, OutboxRowPerStatement1765100000000, OutboxLz4Compression1765300000000];
+
 describe('the outbox migration to lz4-compressed rows', () => {
   let database: TestDatabase;
   let db: Database;
 
   beforeAll(async () => {
     database = await createTestDatabase('outbox_lz4');
-    await runMigrations(database.url, 'store', [...EVENT_STORE_MIGRATIONS]);
+    await runMigrations(database.url, 'store', UP_TO_LZ4);
     db = new Database(database.url, 'store');
   });
 
@@ -141,11 +144,42 @@ describe('the outbox migration to lz4-compressed rows', () => {
     expect(await compressions()).toEqual([lz4 ? 'lz4' : null]);
     expect(await readAll(first.length)).toEqual(first.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
 
-    await undoLastMigration(database.url, EVENT_STORE_MIGRATIONS);
+    await undoLastMigration(database.url, UP_TO_LZ4);
     const second = updatesOfABatch('b');
     await db.transaction((tx) => enqueue(tx, second));
 
     expect(await compressions()).toEqual([lz4 ? 'lz4' : null, null]);
     expect(await readAll(first.length + second.length)).toEqual([...first, ...second].map(({ topic, key, value, headers }) => ({ topic, key, value, headers })));
+  });
+});
+
+describe('the processed-inputs retention migration', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('retention_migration');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('adds the BRIN index and the summarizing function, and its down removes both', async () => {
+    await runMigrations(database.url, 'store', [...EVENT_STORE_MIGRATIONS]);
+    const db = new Database(database.url, 'store');
+    try {
+      const objects = async () =>
+        (
+          await db.query<{ name: string }>(
+            `SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'store' AND indexname = 'processed_inputs_processed_at'
+             UNION ALL SELECT proname FROM pg_proc WHERE proname = 'summarize_processed_inputs' AND pronamespace = 'store'::regnamespace`,
+          )
+        ).rows.map((row) => row.name);
+      expect((await objects()).sort()).toEqual(['processed_inputs_processed_at', 'summarize_processed_inputs']);
+      await undoLastMigration(database.url, EVENT_STORE_MIGRATIONS);
+      expect(await objects()).toEqual([]);
+    } finally {
+      await db.close();
+    }
   });
 });

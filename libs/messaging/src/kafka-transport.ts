@@ -37,8 +37,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     super();
   }
 
+  /** The logical topics its @EventPattern handlers consume. */
+  get topics(): string[] {
+    return [...this.messageHandlers.keys()];
+  }
+
   listen(callback: (error?: unknown) => void): void {
-    const topics = [...this.messageHandlers.keys()];
+    const topics = this.topics;
     const typesTaken = new Map(topics.flatMap((topic) => {
       const types = (this.messageHandlers.get(topic)?.extras as KafkaHandlerExtras | undefined)?.types;
       return types === undefined ? [] : [[topic, new Set(types)] as const];

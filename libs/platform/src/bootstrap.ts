@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Kafka } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { Database, isTransientError, MigrationClass, runMigrations } from '@restock/event-store';
-import { ConsumedInput, KafkaTransport, TopicNamer } from '@restock/messaging';
+import { ConsumedInput, KafkaTransport, ProcessedInputsPruner, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
 import { watchConsumerLag } from './consumer-lag';
 import { Metrics } from './metrics';
@@ -46,23 +46,34 @@ export async function startService(config: ServiceConfig, definition: ServiceDef
   if (definition.consumer) {
     const metrics = app.get(Metrics);
     const logger = app.get(Logger);
-    app.connectMicroservice(
-      {
-        strategy: new KafkaTransport({
-          kafka: app.get<Kafka>(KAFKA),
-          namer: app.get(TopicNamer),
-          db: app.get(Database),
-          consumerName: config.service,
-          metrics,
-          log: (level, message, fields) => logger[level === 'warn' ? 'warn' : level === 'error' ? 'error' : 'log']({ ...fields, msg: message }),
-          ...definition.consumer,
-        }),
-      },
-      { inheritAppConfig: true },
-    );
+    const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
+      logger[level === 'warn' ? 'warn' : level === 'error' ? 'error' : 'log']({ ...fields, msg: message });
+    const transport = new KafkaTransport({
+      kafka: app.get<Kafka>(KAFKA),
+      namer: app.get(TopicNamer),
+      db: app.get(Database),
+      consumerName: config.service,
+      metrics,
+      log,
+      ...definition.consumer,
+    });
+    app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
     await app.startAllMicroservices();
     const stopWatching = watchConsumerLag(metrics.consumerLag, app.get<Kafka>(KAFKA), app.get(TopicNamer), definition.consumer.groupId);
     app.get(ShutdownTasks).add(stopWatching);
+    const pruner = new ProcessedInputsPruner({
+      db: app.get(Database),
+      kafka: app.get<Kafka>(KAFKA),
+      namer: app.get(TopicNamer),
+      consumerName: config.service,
+      topics: transport.topics,
+      policy: config.processedInputsRetention,
+      intervalMs: config.processedInputsPruneIntervalMs,
+      log,
+      onPruned: (count) => metrics.processedInputsPruned.inc(count),
+    });
+    pruner.start();
+    app.get(ShutdownTasks).add(() => pruner.stop());
   }
   // HTTP last: a service answers ready only once its consumer has joined its group. (Binding first
   // was tried: supervisors then saw it ready mid-join, and a SIGTERM there took 18 s.)

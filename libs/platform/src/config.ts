@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { parseBrokers } from '@restock/messaging';
+import { InputRetentionPolicy, parseBrokers, PRUNE_INTERVAL_MS_DEFAULT } from '@restock/messaging';
 
 export const SERVICES = {
   catalog: { port: 3001, schema: 'catalog' },
@@ -38,6 +38,9 @@ export interface ServiceConfig {
   readonly environment: 'development' | 'test' | 'production';
   readonly logLevel: string;
   readonly httpBodyBytesMax: number;
+  /** How long processed input ids are kept (RESTOCK_PROCESSED_INPUTS_RETENTION: `topics`, `forever` or `<days>d`). */
+  readonly processedInputsRetention: InputRetentionPolicy;
+  readonly processedInputsPruneIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +60,23 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+const DAY_MS = 86_400_000;
+const RETENTION_DAYS_MAX = 36_500;
+
+/**
+ * `topics` (the default): as long as the consumed topics and their dead-letter topics can deliver an
+ * id again; `forever`; or `<N>d`: as `topics`, and at least N days (for upstream systems that may
+ * publish an event again after their topic dropped it).
+ */
+export function parseInputRetention(raw: string | undefined): InputRetentionPolicy {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === 'topics') return { kind: 'topics', atLeastMs: 0 };
+  if (value === 'forever') return { kind: 'forever' };
+  const days = /^(\d{1,5})d$/.exec(value);
+  if (days && Number(days[1]) >= 1 && Number(days[1]) <= RETENTION_DAYS_MAX) return { kind: 'topics', atLeastMs: Number(days[1]) * DAY_MS };
+  throw new ConfigError(`RESTOCK_PROCESSED_INPUTS_RETENTION must be topics, forever or a number of days from 1d to ${RETENTION_DAYS_MAX}d, got ${JSON.stringify(raw)}`);
 }
 
 /** Reads one service's configuration from the environment; every value has a development default but the token. */
@@ -80,6 +100,8 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     environment,
     logLevel: env.LOG_LEVEL ?? 'info',
     httpBodyBytesMax: integer(env, 'RESTOCK_HTTP_BODY_BYTES_MAX', HTTP_BODY_BYTES_MAX, 1_024, 16 * HTTP_BODY_BYTES_MAX),
+    processedInputsRetention: parseInputRetention(env.RESTOCK_PROCESSED_INPUTS_RETENTION),
+    processedInputsPruneIntervalMs: integer(env, 'RESTOCK_PROCESSED_INPUTS_PRUNE_INTERVAL_MS', PRUNE_INTERVAL_MS_DEFAULT, 1_000, DAY_MS),
     ...overrides,
   };
 }
