@@ -1,6 +1,7 @@
 import { Database, EVENT_STORE_MIGRATIONS, POOL_SIZE_MAX, processedAmong, runMigrations, runtimeRoleOf } from '@restock/event-store';
 import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
-import { InputRetentionPolicy, ProcessedInputsPruner, REDELIVERY_MARGIN_MS } from './input-retention';
+import { InputRetentionPolicy, ProcessedInputsPruner, PRUNE_STOP_WAIT_MS, REDELIVERY_MARGIN_MS } from './input-retention';
+import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from './kafka';
 
 const HOUR_MS = 3_600_000;
@@ -119,4 +120,31 @@ describe('the processed-inputs pruner, with the retention the broker reports', (
       await running.stop();
     }
   }, 60_000);
+
+  it('logs a run that cannot reach the broker, deletes nothing, and does not hold up its stop', async () => {
+    const ids = await seed('c-f', [10_000]);
+    const warnings: string[] = [];
+    const unreachable = new ProcessedInputsPruner({
+      db,
+      // Retries that outlast the stop's wait but end within the test (the services' client retries for about half a minute).
+      kafka: new Kafka({ brokers: ['127.0.0.1:1'], clientId: 'restock-test-unreachable', retry: { retries: 5, initialRetryTime: 500, factor: 0 }, logLevel: logLevel.NOTHING }),
+      namer: kafka.namer,
+      consumerName: 'c-f',
+      topics: ['in.f.v1'],
+      policy: TOPICS,
+      intervalMs: 60_000,
+      log: (level, message) => warnings.push(`${level}: ${message}`),
+    });
+    unreachable.start(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = Date.now();
+    await unreachable.stop();
+    // The run was still retrying: the stop waited its bounded while, not for the run.
+    expect(warnings).toEqual([]);
+    expect(Date.now() - stopping).toBeGreaterThanOrEqual(PRUNE_STOP_WAIT_MS - 50);
+    expect(Date.now() - stopping).toBeLessThan(PRUNE_STOP_WAIT_MS + 500);
+    await eventually(async () => (warnings.length > 0 ? true : undefined), 20_000);
+    expect(warnings[0]).toMatch(/^warn: pruning processed input ids failed/);
+    expect(await kept('c-f', ids)).toEqual(ids);
+  }, 90_000);
 });

@@ -32,6 +32,12 @@ export const PRUNE_INTERVAL_MS_DEFAULT = 3_600_000;
 export const PRUNE_STATEMENTS_PER_RUN_MAX = 100;
 /** The first run comes at a random moment within this long of the start, so instances spread out. */
 export const PRUNE_FIRST_RUN_WITHIN_MS = 300_000;
+/**
+ * How long stop() waits for a run in progress. A run stuck reaching a broker that is down (the
+ * client retries for half a minute) must not hold up a SIGTERM; its transaction, if any, rolls
+ * back when the pool closes.
+ */
+export const PRUNE_STOP_WAIT_MS = 2_000;
 
 /**
  * How long after its latest delivery an input id must be kept so that no delivery of it can come
@@ -143,7 +149,10 @@ export class ProcessedInputsPruner {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    if (this.running === null) return;
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (waited = setTimeout(resolve, PRUNE_STOP_WAIT_MS)))]);
+    clearTimeout(waited);
   }
 
   /** One run: reads the topics' settings, then deletes what they no longer need, a statement at a time. */
@@ -159,7 +168,7 @@ export class ProcessedInputsPruner {
       await admin.disconnect();
     }
     const keepMs = inputIdKeepMs(retentions, policy);
-    if (keepMs === null) return { keepMs, deleted: 0, yielded: false };
+    if (keepMs === null || this.stopping) return { keepMs, deleted: 0, yielded: false };
     const rowsPerStatement = this.options.rowsPerStatement ?? PRUNE_ROWS_PER_STATEMENT;
     let deleted = 0;
     for (let statement = 0; statement < (this.options.statementsPerRunMax ?? PRUNE_STATEMENTS_PER_RUN_MAX); statement += 1) {
