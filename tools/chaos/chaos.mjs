@@ -219,6 +219,39 @@ function summaryLine(options, tally, workload, result) {
   return `${inputs} → ${figures.join(' ')}`;
 }
 
+/** The consuming services' schemas and the consumer names their ids are recorded under. */
+const CONSUMING_SCHEMAS = [
+  ['orders', 'orders'],
+  ['inventory', 'inventory'],
+  ['fulfillment', 'fulfillment'],
+  ['supplier_receipts', 'supplier-receipts'],
+];
+const STALE_IDS_PER_CONSUMER = 1_000;
+
+/**
+ * Ids processed 30 days ago, which no topic of this broker's (7-day retention and segments by
+ * default) can deliver again: the services' pruners must forget them during the run, kills and
+ * restarts included, while the checks above show every real input still processed exactly once.
+ */
+async function seedStaleInputIds(pool) {
+  for (const [schema, consumer] of CONSUMING_SCHEMAS) {
+    await pool.query(
+      `INSERT INTO ${schema}.processed_inputs (consumer, input_id, processed_at)
+       SELECT $1, 'chaos-stale-' || n, now() - interval '30 days' FROM generate_series(1, $2::int) AS n`,
+      [consumer, STALE_IDS_PER_CONSUMER],
+    );
+  }
+}
+
+async function staleInputIdsLeft(pool) {
+  let left = 0;
+  for (const [schema] of CONSUMING_SCHEMAS) {
+    const result = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.processed_inputs WHERE input_id LIKE 'chaos-stale-%'`);
+    left += result.rows[0].n;
+  }
+  return left;
+}
+
 async function main() {
   const options = parseOptions(process.argv);
   const runStartedAt = Date.now();
@@ -238,6 +271,8 @@ async function main() {
     KAFKA_BROKERS: infra.kafka.brokers,
     RESTOCK_TOPIC_PREFIX: prefix,
     FULFILLMENT_TICK_INTERVAL_MS: '5000',
+    // Pruning of processed input ids runs all through the faults (checked below with stale ids).
+    RESTOCK_PROCESSED_INPUTS_PRUNE_INTERVAL_MS: '5000',
     LOG_LEVEL: 'warn',
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
@@ -254,6 +289,7 @@ async function main() {
     const bootAt = Date.now();
     await fleet.startAll();
     log(`chaos: ${fleet.members.length} service processes ready after ${((Date.now() - bootAt) / 1000).toFixed(1)} s`);
+    await seedStaleInputIds(pool);
     const products = planProducts(rng, options.skus);
     await defineProducts(fleet.url('catalog'), products);
     await untilSagaKnows(fleet.url('fulfillment'), products);
@@ -294,6 +330,9 @@ async function main() {
       cliEnv: { DATABASE_URL: databaseUrl, KAFKA_BROKERS: infra.kafka.brokers, RESTOCK_TOPIC_PREFIX: prefix },
     });
     for (const finding of gracefulFindings) result.findings.add('graceful', finding);
+    const stale = await staleInputIdsLeft(pool);
+    log(`chaos: stale processed input ids pruned ${STALE_IDS_PER_CONSUMER * CONSUMING_SCHEMAS.length - stale}/${STALE_IDS_PER_CONSUMER * CONSUMING_SCHEMAS.length}`);
+    if (stale > 0) result.findings.add('pruning', `${stale} processed input ids 30 days old were not pruned`);
     if (!drain.drained) result.findings.add('lag', `not drained within ${options.drainTimeout} s: ${JSON.stringify(drain.last)}`);
     result.lagRecoveryS = lagRecoveryS;
     const violations = Object.entries(result.findings.counts).filter(([, count]) => count > 0);

@@ -151,8 +151,9 @@ export class ProcessedInputsPruner {
     if (this.timer) clearTimeout(this.timer);
     if (this.running === null) return;
     let waited: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise((resolve) => (waited = setTimeout(resolve, PRUNE_STOP_WAIT_MS)))]);
+    const finished = await Promise.race([this.running.then(() => true), new Promise<false>((resolve) => (waited = setTimeout(() => resolve(false), PRUNE_STOP_WAIT_MS)))]);
     clearTimeout(waited);
+    if (!finished) this.options.log?.('warn', `stopped without waiting more than ${PRUNE_STOP_WAIT_MS} ms for a prune run in progress`);
   }
 
   /** One run: reads the topics' settings, then deletes what they no longer need, a statement at a time. */
