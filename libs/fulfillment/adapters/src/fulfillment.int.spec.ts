@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, TOPICS } from '@restock/contracts';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { eventually, parseValue } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { Clock } from './clock';
 import { DeadlineTicker } from './deadline-ticker';
 import { fulfillmentService } from './fulfillment.module';
@@ -19,33 +19,19 @@ function input(type: string, time: string, data: Record<string, unknown>) {
 }
 
 describe('fulfillment saga service', () => {
-  let testDb: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
   const clock: Clock & { at: string } = { at: '2026-12-02T09:00:00Z', now: () => new Date(clock.at) };
   const sku = `SKU-${randomUUID().slice(0, 8)}`;
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase('fulfillment');
-    kafka = testKafka('fulfillment');
-    const config = loadServiceConfig('fulfillment', process.env, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0 });
-    service = await startService(config, fulfillmentService(config, { clock, tickIntervalMs: 0 }));
-  });
-
-  afterAll(async () => {
-    await service?.close();
-    await kafka.close();
-    await testDb.drop();
-  });
+  const running = serviceUnderTest('fulfillment', (config) => fulfillmentService(config, { clock, tickIntervalMs: 0 }));
 
   async function lineFacts(count: number): Promise<Fact[]> {
     const isLineFact = (message: KafkaMessage) => message.key?.toString() === sku;
-    const read = await kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isLineFact).length >= count);
+    const read = await running.kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isLineFact).length >= count);
     return read.filter(isLineFact).map((message) => parseValue<Fact>(message));
   }
 
   it('runs the worked example of DESIGN.md end to end over Kafka: dates, a slip, a FIFO fill, a redelivery', async () => {
-    await kafka.publish(TOPICS.catalogEvents, [
+    await running.kafka.publish(TOPICS.catalogEvents, [
       {
         key: sku,
         value: input('ProductDefined', '2026-11-30T00:00:00Z', {
@@ -59,7 +45,7 @@ describe('fulfillment saga service', () => {
         }),
       },
     ]);
-    await kafka.publish(TOPICS.supplyEvents, [
+    await running.kafka.publish(TOPICS.supplyEvents, [
       {
         key: sku,
         value: input('SupplyExpected', '2026-11-30T01:00:00Z', {
@@ -74,15 +60,15 @@ describe('fulfillment saga service', () => {
     ]);
     // The catalog and supply facts arrive on other topics; make sure they are in before the demand.
     await eventually(async () => {
-      const response = await fetch(`${service.url}/backorders/${sku}`);
+      const response = await fetch(`${running.url}/backorders/${sku}`);
       return response.status === 200 ? true : undefined;
     });
     await eventually(async () => {
       // CONFIRMED: the purchase order is in, not only the lead time (which makes BACKORDER on its own).
-      const body = (await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string; etaConfidence?: string };
+      const body = (await (await fetch(`${running.url}/availability/${sku}?quantity=4`)).json()) as { status: string; etaConfidence?: string };
       return body.status === 'BACKORDER' && body.etaConfidence === 'CONFIRMED' ? true : undefined;
     });
-    await kafka.publish(
+    await running.kafka.publish(
       TOPICS.orderEvents,
       ['A', 'B', 'C'].map((orderId) => ({
         key: sku,
@@ -96,7 +82,7 @@ describe('fulfillment saga service', () => {
       ['LineDecided', 'C', 'BACKORDERED', '2026-12-15', 'ESTIMATED'],
     ]);
 
-    await kafka.publish(TOPICS.supplyEvents, [
+    await running.kafka.publish(TOPICS.supplyEvents, [
       {
         key: sku,
         value: input('SupplyRescheduled', '2026-12-02T08:00:00Z', {
@@ -125,7 +111,7 @@ describe('fulfillment saga service', () => {
       pipelineReduction: 10,
       unplanned: false,
     });
-    await kafka.publish(TOPICS.supplyEvents, [
+    await running.kafka.publish(TOPICS.supplyEvents, [
       { key: sku, value: receipt },
       { key: sku, value: receipt },
     ]);
@@ -136,18 +122,18 @@ describe('fulfillment saga service', () => {
       ['C', 2, 2],
     ]);
 
-    const queue = (await (await fetch(`${service.url}/backorders/${sku}`)).json()) as { lines: { orderId: string; remainingQuantity: number; position: number }[] };
+    const queue = (await (await fetch(`${running.url}/backorders/${sku}`)).json()) as { lines: { orderId: string; remainingQuantity: number; position: number }[] };
     expect(queue.lines.map((line) => [line.position, line.orderId, line.remainingQuantity])).toEqual([[1, 'C', 2]]);
     // The redelivered receipt had no effect: a fourth allocation never arrives.
     const isAllocation = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type === 'LineAllocated';
-    await expect(kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isAllocation).length > 3, 3_000)).rejects.toThrow(/without meeting/);
+    await expect(running.kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isAllocation).length > 3, 3_000)).rejects.toThrow(/without meeting/);
 
     // The ledger changes carry what replenishment plans from: every accepted unit once, on its day
     // of acceptance, and after the fill the 2 units C still waits for.
     // On a topic of their own: the exact lists of line facts above would hold them otherwise.
     const isLedger = (message: KafkaMessage) => message.key?.toString() === sku && parseValue<Fact>(message).type === 'SkuLedgerChanged';
     const filled = (messages: readonly KafkaMessage[]) => messages.filter(isLedger).some((message) => parseValue<Fact>(message).data.allocated === 10);
-    const ledgers = (await kafka.readUntil(TOPICS.fulfillmentLedger, filled)).filter(isLedger).map((message) => parseValue<Fact>(message).data);
+    const ledgers = (await running.kafka.readUntil(TOPICS.fulfillmentLedger, filled)).filter(isLedger).map((message) => parseValue<Fact>(message).data);
     const accepted = ledgers.flatMap((data) => data.accepted as { day: string; quantity: number }[]);
     expect(accepted.reduce((units, entry) => units + entry.quantity, 0)).toBe(12);
     expect(new Set(accepted.map((entry) => entry.day))).toEqual(new Set(['2026-12-01']));
@@ -155,15 +141,15 @@ describe('fulfillment saga service', () => {
   }, 90_000);
 
   it('answers 404 for an unknown SKU and 400 for a bad quantity', async () => {
-    expect((await fetch(`${service.url}/availability/NO-SUCH-SKU?quantity=1`)).status).toBe(404);
-    expect((await fetch(`${service.url}/backorders/NO-SUCH-SKU`)).status).toBe(404);
-    const bad = await fetch(`${service.url}/availability/${sku}?quantity=0`);
+    expect((await fetch(`${running.url}/availability/NO-SUCH-SKU?quantity=1`)).status).toBe(404);
+    expect((await fetch(`${running.url}/backorders/NO-SUCH-SKU`)).status).toBe(404);
+    const bad = await fetch(`${running.url}/availability/${sku}?quantity=0`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { fields: { field: string }[] }).fields.map((field) => field.field)).toContain('quantity');
   });
 
   it('reports consumer lag, queue depth, the oldest backorder age and allocation latency', async () => {
-    const page = await (await fetch(`${service.url}/metrics`)).text();
+    const page = await (await fetch(`${running.url}/metrics`)).text();
     expect(page).toMatch(new RegExp(`restock_backorder_queue_depth\\{sku="${sku}"[^}]*\\} 1`));
     expect(page).toMatch(new RegExp(`restock_oldest_backorder_age_seconds\\{sku="${sku}"`));
     expect(page).toMatch(/restock_allocation_latency_seconds_count\{[^}]*\} [1-9]/);
@@ -172,7 +158,7 @@ describe('fulfillment saga service', () => {
   });
 
   it('ticks only SKUs with a queue', async () => {
-    const ticked = await service.app.get(DeadlineTicker).tick();
+    const ticked = await running.service.app.get(DeadlineTicker).tick();
     expect(ticked).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, TOPICS } from '@restock/contracts';
-import { Database, readStream, replayProjection } from '@restock/event-store';
-import { loadServiceConfig, OPERATOR_AUDIT_STREAM, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, postAsOperator, processedInputCount, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
+import { readStream, replayProjection } from '@restock/event-store';
+import { OPERATOR_AUDIT_STREAM } from '@restock/platform';
+import { eventually, parseValue, postAsOperator, processedInputCount, publishByTopic, seededRandom, untilProcessed } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { Clock } from './clock';
 import { DeadlineTicker } from './deadline-ticker';
 import { fulfillmentOperations } from './fulfillment-operations';
@@ -66,49 +67,32 @@ function workload(seed: number, skus: readonly string[], count: number): Publish
 }
 
 describe('fulfillment operators', () => {
-  let testDb: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-  let db: Database;
   const clock: Clock & { at: string } = { at: '2026-12-02T09:00:00Z', now: () => new Date(clock.at) };
 
-  beforeAll(async () => {
-    testDb = await createTestDatabase('fulfillment_operators');
-    kafka = testKafka('fulfillment-operators');
-    const config = loadServiceConfig('fulfillment', { ...process.env, RESTOCK_OPERATOR_TOKEN: TOKEN }, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0 });
-    service = await startService(config, fulfillmentService(config, { clock, tickIntervalMs: 0 }));
-    db = new Database(testDb.url, 'fulfillment');
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await service?.close();
-    await kafka.close();
-    await testDb.drop();
-  });
+  const running = serviceUnderTest('fulfillment', (config) => fulfillmentService(config, { clock, tickIntervalMs: 0 }), { label: 'fulfillment-operators', env: { RESTOCK_OPERATOR_TOKEN: TOKEN } });
 
   function operator(path: string, body: unknown) {
-    return postAsOperator(service.url, TOKEN, path, body);
+    return postAsOperator(running.url, TOKEN, path, body);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
-    return publishByTopic(kafka, inputs);
+    return publishByTopic(running.kafka, inputs);
   }
 
   async function processedCount(): Promise<number> {
-    return processedInputCount(db, 'fulfillment');
+    return processedInputCount(running.db, 'fulfillment');
   }
 
   async function defineProduct(sku: string, policy: Record<string, unknown>) {
-    await kafka.publish(TOPICS.catalogEvents, [
+    await running.kafka.publish(TOPICS.catalogEvents, [
       { key: sku, value: input('ProductDefined', '2026-11-30T00:00:00Z', { sku, name: sku, backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY', definedAt: '2026-11-30T00:00:00Z', ...policy }) },
     ]);
-    await eventually(async () => ((await fetch(`${service.url}/backorders/${sku}`)).status === 200 ? true : undefined));
+    await eventually(async () => ((await fetch(`${running.url}/backorders/${sku}`)).status === 200 ? true : undefined));
   }
 
   async function factsOf(sku: string, count: number): Promise<Fact[]> {
     const isLineFact = (message: KafkaMessage) => message.key?.toString() === sku;
-    const read = await kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isLineFact).length >= count);
+    const read = await running.kafka.readUntil(TOPICS.fulfillmentEvents, (messages) => messages.filter(isLineFact).length >= count);
     return read.filter(isLineFact).map((message) => parseValue<Fact>(message));
   }
 
@@ -120,37 +104,37 @@ describe('fulfillment operators', () => {
     const inputs = workload(seed, skus, WORKLOAD_INPUTS);
     const firstHalf = inputs.slice(0, Math.floor(inputs.length * 0.6));
     await publish(firstHalf);
-    await untilProcessed(db, 'fulfillment', before + firstHalf.length);
+    await untilProcessed(running.db, 'fulfillment', before + firstHalf.length);
 
     const [projection] = fulfillmentOperations().projections;
-    const [during] = await Promise.all([replayProjection(db, projection!), publish(inputs.slice(firstHalf.length))]);
+    const [during] = await Promise.all([replayProjection(running.db, projection!), publish(inputs.slice(firstHalf.length))]);
     expect({ seed, tables: during.tables }).toEqual({ seed, tables: [expect.objectContaining({ table: 'sku_ledger', equal: true })] });
     expect(during.tables[0]!.live.rows).toBeGreaterThanOrEqual(WORKLOAD_SKUS);
 
-    await untilProcessed(db, 'fulfillment', before + inputs.length);
+    await untilProcessed(running.db, 'fulfillment', before + inputs.length);
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { outcome: string; results: { tables: { equal: boolean; live: { rows: number } }[] }[] };
     expect({ seed, outcome: body.outcome, equal: body.results[0]!.tables[0]!.equal }).toEqual({ seed, outcome: 'SWAPPED', equal: true });
     // The swapped-in table is the live one now: the saga keeps writing it and a replay agrees with it.
     await publish(workload(seed + 1, skus, 40));
-    await untilProcessed(db, 'fulfillment', before + inputs.length + 30);
-    const after = await replayProjection(db, fulfillmentOperations().projections[0]!);
+    await untilProcessed(running.db, 'fulfillment', before + inputs.length + 30);
+    const after = await replayProjection(running.db, fulfillmentOperations().projections[0]!);
     expect({ seed, equal: after.equal }).toEqual({ seed, equal: true });
   }, 180_000);
 
   it('expedites one line to the head of the queue and publishes the ETA changes it causes', async () => {
     const sku = `EXP-${randomUUID().slice(0, 8)}`;
     await defineProduct(sku, {});
-    await kafka.publish(TOPICS.supplyEvents, [
+    await running.kafka.publish(TOPICS.supplyEvents, [
       { key: sku, value: input('SupplyExpected', '2026-11-30T01:00:00Z', { purchaseOrderId: 'PO-1', sku, supplierId: 'SUP-1', orderedQuantity: 10, remainingQuantity: 10, expectedAt: '2026-12-05T00:00:00Z' }) },
     ]);
     await eventually(async () => {
       // CONFIRMED: the purchase order is in, not only the lead time (which makes BACKORDER on its own).
-      const body = (await (await fetch(`${service.url}/availability/${sku}?quantity=4`)).json()) as { status: string; etaConfidence?: string };
+      const body = (await (await fetch(`${running.url}/availability/${sku}?quantity=4`)).json()) as { status: string; etaConfidence?: string };
       return body.status === 'BACKORDER' && body.etaConfidence === 'CONFIRMED' ? true : undefined;
     });
-    await kafka.publish(
+    await running.kafka.publish(
       TOPICS.orderEvents,
       ['A', 'B', 'C'].map((orderId) => ({ key: sku, value: input('OrderLinePlaced', '2026-12-01T10:00:00Z', { orderId, lineId: '1', sku, quantity: 4, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' }) })),
     );
@@ -169,15 +153,15 @@ describe('fulfillment operators', () => {
       ['LineEtaChanged', 'C', '2026-12-15', '2026-12-05', 'EXPEDITED'],
       ['LineEtaChanged', 'B', '2026-12-05', '2026-12-15', 'QUEUE_MOVED'],
     ]);
-    const stored = await readStream(db, `sku-${sku}`);
+    const stored = await readStream(running.db, `sku-${sku}`);
     expect(stored.map((event) => event.type)).toContain('LineExpedited');
 
-    const audit = await db.query<{ action: string; target: string; reason: string; token_fingerprint: string; outcome: string }>(
+    const audit = await running.db.query<{ action: string; target: string; reason: string; token_fingerprint: string; outcome: string }>(
       'SELECT action, target, reason, token_fingerprint, outcome FROM operator_audit WHERE target = $1',
       [`${sku}/C/1`],
     );
     expect(audit.rows).toEqual([{ action: 'backorder.expedite', target: `${sku}/C/1`, reason: 'customer is a hospital', token_fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{12}$/), outcome: 'DONE' }]);
-    const auditEvents = await readStream(db, OPERATOR_AUDIT_STREAM);
+    const auditEvents = await readStream(running.db, OPERATOR_AUDIT_STREAM);
     const recorded = auditEvents.find((event) => (event.data as { target: string }).target === `${sku}/C/1`);
     expect(recorded?.data).toMatchObject({ action: 'backorder.expedite', reason: 'customer is a hospital', tokenFingerprint: audit.rows[0]!.token_fingerprint });
     expect(JSON.stringify(auditEvents.map((event) => event.data))).not.toContain(TOKEN);
@@ -190,7 +174,7 @@ describe('fulfillment operators', () => {
   it('keeps a held line past its backorder limit under CANCEL while the others expire', async () => {
     const sku = `HOLD-${randomUUID().slice(0, 8)}`;
     await defineProduct(sku, { maxBackorderDays: 5, leadTimeDays: 3, onLimitExceeded: 'CANCEL' });
-    await kafka.publish(
+    await running.kafka.publish(
       TOPICS.orderEvents,
       ['H', 'X'].map((orderId) => ({ key: sku, value: input('OrderLinePlaced', '2026-12-01T10:00:00Z', { orderId, lineId: '1', sku, quantity: 3, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' }) })),
     );
@@ -199,8 +183,8 @@ describe('fulfillment operators', () => {
     expect((await operator(`/operator/backorders/${sku}/lines/H/1/hold`, { reason: 'customer agreed to wait' })).status).toBe(200);
 
     clock.at = '2026-12-06T11:00:00Z';
-    await service.app.get(DeadlineTicker).tick();
-    const queue = (await (await fetch(`${service.url}/backorders/${sku}`)).json()) as { lines: { orderId: string }[] };
+    await running.service.app.get(DeadlineTicker).tick();
+    const queue = (await (await fetch(`${running.url}/backorders/${sku}`)).json()) as { lines: { orderId: string }[] };
     expect(queue.lines.map((line) => line.orderId)).toEqual(['H']);
     const cancelled = (await factsOf(sku, 4)).filter((fact) => fact.type === 'LineCancelled');
     expect(cancelled.map((fact) => [fact.data.orderId, fact.data.reason])).toEqual([['X', 'BACKORDER_EXPIRED']]);

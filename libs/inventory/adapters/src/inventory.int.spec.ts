@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, deadLetterTopic, deterministicId, REPLENISHMENT_SUGGESTED, TOPICS, validateMessage } from '@restock/contracts';
 import { DLQ_HEADER } from '@restock/messaging';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { eventually, parseValue } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { inventoryService } from './inventory.module';
 import { InventoryView } from './inventory-read-model';
 
@@ -25,22 +25,7 @@ function input(type: string, data: Record<string, unknown>, id = randomUUID()) {
 }
 
 describe('inventory service', () => {
-  let db: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('inventory');
-    kafka = testKafka('inventory');
-    const config = loadServiceConfig('inventory', process.env, { databaseUrl: db.url, topicPrefix: kafka.topicPrefix, port: 0, host: '127.0.0.1', logLevel: 'warn' });
-    service = await startService(config, inventoryService(config));
-  }, 60_000);
-
-  afterAll(async () => {
-    await service?.close();
-    await kafka?.close();
-    await db?.drop();
-  });
+  const running = serviceUnderTest('inventory', inventoryService);
 
   const sku = () => `SKU-${randomUUID().slice(0, 8)}`;
 
@@ -52,26 +37,26 @@ describe('inventory service', () => {
     input('CycleCounted', { countId, sku: s, warehouseId, countedQuantity, countedAt: '2026-12-01T09:45:00Z' });
 
   async function publish(topic: string, key: string, values: readonly unknown[]): Promise<void> {
-    await kafka.publish(topic, values.map((value) => ({ key, value })));
+    await running.kafka.publish(topic, values.map((value) => ({ key, value })));
   }
 
   async function stockEvents(forSku: string, until: (events: Envelope[]) => boolean): Promise<Envelope[]> {
     const of = (messages: readonly KafkaMessage[]) => messages.map((m) => parseValue<Envelope>(m)).filter((e) => e.data.sku === forSku);
-    return of(await kafka.readUntil(TOPICS.inventoryEvents, (messages) => until(of(messages))));
+    return of(await running.kafka.readUntil(TOPICS.inventoryEvents, (messages) => until(of(messages))));
   }
 
   async function deadLetterCode(topic: string, inputId: string): Promise<string | undefined> {
-    const messages = await kafka.readUntil(deadLetterTopic(topic), (all) => all.some((m) => m.value?.toString().includes(inputId)));
+    const messages = await running.kafka.readUntil(deadLetterTopic(topic), (all) => all.some((m) => m.value?.toString().includes(inputId)));
     return messages.find((m) => m.value?.toString().includes(inputId))!.headers?.[DLQ_HEADER.code]?.toString();
   }
 
   async function getJson(path: string): Promise<Answer> {
-    const response = await fetch(`${service.url}${path}`);
+    const response = await fetch(`${running.url}${path}`);
     return { status: response.status, body: (await response.json()) as Answer['body'] };
   }
 
   async function postJson(path: string, body: unknown): Promise<Answer> {
-    const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as Answer['body'] };
   }
 
@@ -153,7 +138,7 @@ describe('inventory service', () => {
       const badCount = count(s, 'C-1', -1);
       const badSupply = input('SupplyExpected', { purchaseOrderId: 'PO-1', sku: s, supplierId: 'SUP-1', orderedQuantity: 0, remainingQuantity: 0, expectedAt: TIME });
       const good = receipt(s, 'R-1', 1);
-      await kafka.publish(TOPICS.warehouseEvents, [
+      await running.kafka.publish(TOPICS.warehouseEvents, [
         { key: s, value: '{not json' },
         { key: s, value: badCount },
         { key: s, value: input('GoodsStolen', { sku: s }) },
@@ -236,7 +221,7 @@ describe('inventory service', () => {
 
     async function suggestions(forSku: string, count: number): Promise<Envelope[]> {
       const of = (messages: readonly KafkaMessage[]) => messages.filter((m) => parseValue<Envelope>(m).data.sku === forSku);
-      const messages = of(await kafka.readUntil(TOPICS.replenishment, (all) => of(all).length >= count));
+      const messages = of(await running.kafka.readUntil(TOPICS.replenishment, (all) => of(all).length >= count));
       for (const message of messages) expect(validateMessage(TOPICS.replenishment, message.value)).toMatchObject({ ok: true });
       expect(messages.map((m) => m.key?.toString())).toEqual(messages.map(() => forSku));
       return messages.map((m) => parseValue<Envelope>(m));

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
-import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, postAsOperator, processedInputCount, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
+import { ProjectionReplayResult, replayProjection } from '@restock/event-store';
+import { postAsOperator, processedInputCount, publishByTopic, seededRandom, untilProcessed } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { INVENTORY_OPERATIONS } from './inventory-operations';
 import { inventoryService } from './inventory.module';
 
@@ -117,44 +117,26 @@ function sortBySku<T extends { sku: string }>(rows: readonly T[]): T[] {
 }
 
 describe('inventory operators', () => {
-  let testDb: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-  let db: Database;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase('inventory_operators');
-    kafka = testKafka('inventory-operators');
-    const config = loadServiceConfig('inventory', { ...process.env, RESTOCK_OPERATOR_TOKEN: TOKEN }, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0, logLevel: 'warn' });
-    service = await startService(config, inventoryService(config));
-    db = new Database(testDb.url, 'inventory');
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await service?.close();
-    await kafka.close();
-    await testDb.drop();
-  });
+  const running = serviceUnderTest('inventory', inventoryService, { label: 'inventory-operators', env: { RESTOCK_OPERATOR_TOKEN: TOKEN } });
 
   function operator(path: string, body: unknown) {
-    return postAsOperator(service.url, TOKEN, path, body);
+    return postAsOperator(running.url, TOKEN, path, body);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
-    return publishByTopic(kafka, inputs);
+    return publishByTopic(running.kafka, inputs);
   }
 
   async function processedCount(): Promise<number> {
-    return processedInputCount(db, 'inventory');
+    return processedInputCount(running.db, 'inventory');
   }
 
   async function allProcessed(count: number): Promise<void> {
-    await untilProcessed(db, 'inventory', count);
+    await untilProcessed(running.db, 'inventory', count);
   }
 
   function replayAll(): Promise<ProjectionReplayResult[]> {
-    return Promise.all(INVENTORY_OPERATIONS.projections.map((projection) => replayProjection(db, projection)));
+    return Promise.all(INVENTORY_OPERATIONS.projections.map((projection) => replayProjection(running.db, projection)));
   }
 
   function tablesOf(results: readonly ProjectionReplayResult[]) {
@@ -180,7 +162,7 @@ describe('inventory operators', () => {
     const expectedWaiting = new Map(ledgerChanges.map((change) => [change.sku, change.backorderedQuantity]));
     const expectedDemand = new Map<string, number>();
     for (const change of ledgerChanges) expectedDemand.set(change.sku, (expectedDemand.get(change.sku) ?? 0) + change.accepted.reduce((sum, entry) => sum + entry.quantity, 0));
-    const planned = await db.query<{ sku: string; backordered: string; demand: string }>(
+    const planned = await running.db.query<{ sku: string; backordered: string; demand: string }>(
       `SELECT k.sku, COALESCE(l.backordered_quantity, 0) AS backordered, COALESCE((SELECT sum(units) FROM sku_demand d WHERE d.sku = k.sku), 0) AS demand
        FROM unnest($1::text[]) AS k(sku) LEFT JOIN sku_ledger l ON l.sku = k.sku`,
       [skus],
@@ -190,7 +172,7 @@ describe('inventory operators', () => {
       seed,
       planned: sortBySku(skus.map((sku) => ({ sku, waiting: expectedWaiting.get(sku) ?? 0, demand: expectedDemand.get(sku) ?? 0 }))),
     });
-    const waitingTotal = await db.query<{ n: string }>('SELECT COALESCE(sum(backordered_quantity), 0) AS n FROM sku_ledger');
+    const waitingTotal = await running.db.query<{ n: string }>('SELECT COALESCE(sum(backordered_quantity), 0) AS n FROM sku_ledger');
     expect({ seed, waiting: Number(waitingTotal.rows[0]!.n) > 0 }).toEqual({ seed, waiting: true });
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);
@@ -207,7 +189,7 @@ describe('inventory operators', () => {
     await allProcessed(inputs.length + more.length);
     const after = await replayAll();
     expect({ seed, equal: after.every((result) => result.equal) }).toEqual({ seed, equal: true });
-    const inventory = (await (await fetch(`${service.url}/inventory/${skus[0]}`)).json()) as { sku: string };
+    const inventory = (await (await fetch(`${running.url}/inventory/${skus[0]}`)).json()) as { sku: string };
     expect(inventory.sku).toBe(skus[0]);
   }, 180_000);
 
@@ -218,7 +200,7 @@ describe('inventory operators', () => {
       { topic: TOPICS.fulfillmentLedger, key: sku, value: input('SkuLedgerChanged', '2026-12-01T10:00:00Z', { sku, onHand: 5, allocated: 2, atp: 3, queueDepth: 0, backorderedQuantity: 0, accepted: [], oldestBackorderAcceptedAt: null, changedAt: '2026-12-01T10:00:00Z' }) },
     ]);
     await allProcessed(before + 1);
-    await db.query('UPDATE sku_ledger SET allocated = allocated + 1 WHERE sku = $1', [sku]);
+    await running.db.query('UPDATE sku_ledger SET allocated = allocated + 1 WHERE sku = $1', [sku]);
     const response = await operator('/operator/replay/projections', { reason: 'after a manual fix went wrong' });
     const body = (await response.json()) as { outcome: string; results: ProjectionReplayResult[] };
     expect(body.outcome).toBe('DIFFERS');

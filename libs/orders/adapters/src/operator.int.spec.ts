@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
-import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, postAsOperator, processedInputCount, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
+import { ProjectionReplayResult, replayProjection } from '@restock/event-store';
+import { postAsOperator, processedInputCount, publishByTopic, seededRandom, untilProcessed } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { ordersService } from './orders.module';
 import { ordersOperations } from './orders-operations';
 
@@ -108,43 +108,25 @@ function workload(seed: number, prefix: string) {
 }
 
 describe('orders operators', () => {
-  let testDb: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-  let db: Database;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase('orders_operators');
-    kafka = testKafka('orders-operators');
-    const config = loadServiceConfig('orders', { ...process.env, RESTOCK_OPERATOR_TOKEN: TOKEN }, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0, logLevel: 'warn' });
-    service = await startService(config, ordersService(config));
-    db = new Database(testDb.url, 'orders');
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await service?.close();
-    await kafka.close();
-    await testDb.drop();
-  });
+  const running = serviceUnderTest('orders', ordersService, { label: 'orders-operators', env: { RESTOCK_OPERATOR_TOKEN: TOKEN } });
 
   function operator(path: string, body: unknown) {
-    return postAsOperator(service.url, TOKEN, path, body);
+    return postAsOperator(running.url, TOKEN, path, body);
   }
 
   async function processedCount(): Promise<number> {
-    return processedInputCount(db, 'orders');
+    return processedInputCount(running.db, 'orders');
   }
 
   /** Publishes the inputs and waits until the service has processed as many more inputs. */
   async function publishAndWait(inputs: readonly Published[]): Promise<void> {
     const before = await processedCount();
     await publish(inputs);
-    await untilProcessed(db, 'orders', before + inputs.length);
+    await untilProcessed(running.db, 'orders', before + inputs.length);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
-    return publishByTopic(kafka, inputs);
+    return publishByTopic(running.kafka, inputs);
   }
 
   function tablesOf(results: readonly ProjectionReplayResult[]) {
@@ -157,10 +139,10 @@ describe('orders operators', () => {
     await publishAndWait(placements);
     await publishAndWait(decisions);
     const before = await processedCount();
-    const [during] = await Promise.all([replayProjection(db, ordersOperations().projections[0]!), publish(later)]);
+    const [during] = await Promise.all([replayProjection(running.db, ordersOperations().projections[0]!), publish(later)]);
     expect({ seed, tables: tablesOf([during]) }).toEqual({ seed, tables: ORDERS_TABLES.map((table) => ({ table, equal: true, rows: expect.any(Number) })) });
     for (const table of tablesOf([during])) expect({ seed, table: table.table, filled: table.rows > 0 }).toEqual({ seed, table: table.table, filled: true });
-    await untilProcessed(db, 'orders', before + later.length);
+    await untilProcessed(running.db, 'orders', before + later.length);
 
     const response = await operator('/operator/replay/projections', { reason: 'check after the workload', swap: true });
     expect(response.status).toBe(200);
@@ -175,13 +157,13 @@ describe('orders operators', () => {
     const more = workload(seed + 1, `OPS-${randomUUID().slice(0, 6)}`);
     await publishAndWait(more.placements);
     await publishAndWait(more.decisions);
-    const after = await replayProjection(db, ordersOperations().projections[0]!);
+    const after = await replayProjection(running.db, ordersOperations().projections[0]!);
     expect({ seed, equal: after.equal }).toEqual({ seed, equal: true });
   }, 180_000);
 
   it('reports a customer update history that drifted from the events as different', async () => {
-    await db.query('DELETE FROM order_updates WHERE (order_id, sequence) IN (SELECT order_id, sequence FROM order_updates LIMIT 1)');
-    const result = await replayProjection(db, ordersOperations().projections[0]!);
+    await running.db.query('DELETE FROM order_updates WHERE (order_id, sequence) IN (SELECT order_id, sequence FROM order_updates LIMIT 1)');
+    const result = await replayProjection(running.db, ordersOperations().projections[0]!);
     expect(result.tables.filter((table) => !table.equal).map((table) => table.table)).toEqual(['order_updates']);
   }, 60_000);
 });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, deadLetterTopic, deterministicId, TOPICS, validateMessage } from '@restock/contracts';
-import { Database } from '@restock/event-store';
 import { DLQ_HEADER } from '@restock/messaging';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { eventually, parseValue } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { ordersService } from './orders.module';
 
 interface Event {
@@ -55,42 +54,24 @@ function events(messages: readonly KafkaMessage[]): Event[] {
 }
 
 describe('orders service', () => {
-  let testDb: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-  let db: Database;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase('orders');
-    kafka = testKafka('orders');
-    const config = loadServiceConfig('orders', process.env, { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0, host: '127.0.0.1' });
-    service = await startService(config, ordersService(config));
-    db = new Database(testDb.url, 'orders');
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await service?.close();
-    await kafka?.close();
-    await testDb?.drop();
-  });
+  const running = serviceUnderTest('orders', ordersService);
 
   function readOrderEvents(until: (found: readonly Event[]) => boolean): Promise<Event[]> {
-    return kafka.readUntil(TOPICS.orderEvents, (messages) => until(events(messages))).then(events);
+    return running.kafka.readUntil(TOPICS.orderEvents, (messages) => until(events(messages))).then(events);
   }
 
   async function customerUpdatesOf(orderId: string, count: number): Promise<Event[]> {
-    const messages = await kafka.readUntil(TOPICS.customerUpdates, (read) => read.filter((message) => message.key?.toString() === orderId).length >= count);
+    const messages = await running.kafka.readUntil(TOPICS.customerUpdates, (read) => read.filter((message) => message.key?.toString() === orderId).length >= count);
     return messages.filter((message) => message.key?.toString() === orderId).map((message) => parseValue<Event>(message));
   }
 
   async function processed(inputId: string): Promise<true | undefined> {
-    const result = await db.query('SELECT 1 FROM processed_inputs WHERE input_id = $1', [inputId]);
+    const result = await running.db.query('SELECT 1 FROM processed_inputs WHERE input_id = $1', [inputId]);
     return result.rows.length > 0 ? true : undefined;
   }
 
   async function deadLetterOf(inputId: string): Promise<KafkaMessage> {
-    const messages = await kafka.readUntil(deadLetterTopic(TOPICS.ecommerceOrders), (read) => read.some((message) => message.value?.toString().includes(inputId)));
+    const messages = await running.kafka.readUntil(deadLetterTopic(TOPICS.ecommerceOrders), (read) => read.some((message) => message.value?.toString().includes(inputId)));
     return messages.find((message) => message.value?.toString().includes(inputId))!;
   }
 
@@ -103,8 +84,8 @@ describe('orders service', () => {
     const placed = orderPlaced(orderId, lines);
 
     it('publishes one OrderLinePlaced per line, keyed by sku, at the time of the order', async () => {
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: placed }]);
-      const messages = await kafka.readUntil(TOPICS.orderEvents, (read) => events(read).filter((event) => event.causationid === placed.id).length >= 2);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: placed }]);
+      const messages = await running.kafka.readUntil(TOPICS.orderEvents, (read) => events(read).filter((event) => event.causationid === placed.id).length >= 2);
       // Each line goes to its SKU's partition, so the lines may be read in any order.
       const linePlaced = messages
         .filter((message) => parseValue<Event>(message).causationid === placed.id)
@@ -127,9 +108,9 @@ describe('orders service', () => {
 
     it('has no second effect when the same order comes again under another id', async () => {
       const again = { ...placed, id: randomUUID() };
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: again }]);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: again }]);
       await eventually(() => processed(again.id));
-      const stored = await db.query('SELECT type FROM events WHERE stream_id = $1', [`order-${orderId}`]);
+      const stored = await running.db.query('SELECT type FROM events WHERE stream_id = $1', [`order-${orderId}`]);
       expect(stored.rows).toEqual([{ type: 'OrderPlaced' }]);
       const published = await readOrderEvents((found) => found.some((event) => event.causationid === placed.id));
       expect(published.filter((event) => event.causationid === again.id)).toEqual([]);
@@ -137,7 +118,7 @@ describe('orders service', () => {
 
     it('dead-letters a differing order under a known order id as a conflicting duplicate', async () => {
       const conflicting = orderPlaced(orderId, [{ ...lines[0]!, quantity: 5 }, lines[1]!]);
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: conflicting }]);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: conflicting }]);
       const letter = await deadLetterOf(conflicting.id);
       expect(letter.headers?.[DLQ_HEADER.code]?.toString()).toBe('CONFLICTING_DUPLICATE');
       expect(letter.key?.toString()).toBe(orderId);
@@ -146,14 +127,14 @@ describe('orders service', () => {
 
     it('dead-letters a poison message and moves on', async () => {
       const marker = `poison-${randomUUID()}`;
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: `{"not json ${marker}` }]);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: `{"not json ${marker}` }]);
       const letter = await deadLetterOf(marker);
       expect(letter.headers?.[DLQ_HEADER.code]?.toString()).toBe('INVALID_JSON');
     });
 
     it('asks the saga to cancel each open line of a cancelled order', async () => {
       const cancelled = cloudEvent({ id: randomUUID(), source: 'test/shop', type: 'OrderCancelled', time: '2026-12-02T08:00:00Z', data: { orderId, reason: 'changed my mind' } });
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: cancelled }]);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: cancelled }]);
       const requested = (await readOrderEvents((found) => found.filter((event) => event.causationid === cancelled.id).length >= 2))
         .filter((event) => event.causationid === cancelled.id)
         .sort((a, b) => String(a.data.lineId).localeCompare(String(b.data.lineId)));
@@ -174,24 +155,24 @@ describe('orders service', () => {
 
     it('acknowledges first, then what was held, then the payment request once, then later changes', async () => {
       const placed = orderPlaced(orderId, lines);
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: placed }]);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: orderId, value: placed }]);
       await eventually(() => processed(placed.id));
 
       const firstDecided = decided(orderId, 'line-1', skuA, 2, 0, '2026-12-01T10:00:02Z');
       const firstAllocated = fact('LineAllocated', '2026-12-01T11:00:00Z', { orderId, lineId: 'line-1', sku: skuA, quantity: 2, allocatedQuantity: 2, remainingQuantity: 0 });
-      await kafka.publish(TOPICS.fulfillmentEvents, [
+      await running.kafka.publish(TOPICS.fulfillmentEvents, [
         { key: skuA, value: firstDecided },
         { key: skuA, value: firstAllocated },
       ]);
       await eventually(() => processed(firstAllocated.id));
-      const pending = (await (await fetch(`${service.url}/orders/${orderId}`)).json()) as { status: string; history: unknown[] };
+      const pending = (await (await fetch(`${running.url}/orders/${orderId}`)).json()) as { status: string; history: unknown[] };
       expect(pending).toMatchObject({ status: 'PENDING', history: [] });
 
       const secondDecided = decided(orderId, 'line-2', skuB, 3, 3, '2026-12-01T12:00:00Z');
-      await kafka.publish(TOPICS.fulfillmentEvents, [{ key: skuB, value: secondDecided }]);
+      await running.kafka.publish(TOPICS.fulfillmentEvents, [{ key: skuB, value: secondDecided }]);
       const shipped = fact('LineShipped', '2026-12-02T09:00:00Z', { orderId, lineId: 'line-2', sku: skuB, shipmentId: 'shipment-1', quantity: 3 });
       await eventually(() => processed(secondDecided.id));
-      await kafka.publish(TOPICS.fulfillmentEvents, [{ key: skuB, value: shipped }]);
+      await running.kafka.publish(TOPICS.fulfillmentEvents, [{ key: skuB, value: shipped }]);
 
       const updates = await customerUpdatesOf(orderId, 4);
       expect(updates.map((update) => [update.type, update.causationid, update.time])).toEqual([
@@ -217,7 +198,7 @@ describe('orders service', () => {
       for (const update of updates) expect(validateMessage(TOPICS.customerUpdates, JSON.stringify(update))).toMatchObject({ ok: true });
 
       const view = await eventually(async () => {
-        const body = (await (await fetch(`${service.url}/orders/${orderId}`)).json()) as { history: unknown[] };
+        const body = (await (await fetch(`${running.url}/orders/${orderId}`)).json()) as { history: unknown[] };
         return body.history.length === 4 ? body : undefined;
       });
       expect(view).toEqual({
@@ -237,17 +218,17 @@ describe('orders service', () => {
       const wideOrderId = `order-${randomUUID()}`;
       const wideLines = Array.from({ length: 12 }, (_, index) => ({ lineId: `line-${index}`, sku: `SKU-${index}-${randomUUID()}`, quantity: 1 }));
       const placed = orderPlaced(wideOrderId, wideLines);
-      await kafka.publish(TOPICS.ecommerceOrders, [{ key: wideOrderId, value: placed }]);
+      await running.kafka.publish(TOPICS.ecommerceOrders, [{ key: wideOrderId, value: placed }]);
       await eventually(() => processed(placed.id));
       await Promise.all(
         wideLines.map((line) =>
-          kafka.publish(TOPICS.fulfillmentEvents, [{ key: line.sku, value: decided(wideOrderId, line.lineId, line.sku, 1, 1, '2026-12-01T10:00:02Z') }]),
+          running.kafka.publish(TOPICS.fulfillmentEvents, [{ key: line.sku, value: decided(wideOrderId, line.lineId, line.sku, 1, 1, '2026-12-01T10:00:02Z') }]),
         ),
       );
       const updates = await customerUpdatesOf(wideOrderId, 2);
       expect(updates.map((update) => update.type)).toEqual(['OrderAcknowledged', 'PaymentAuthorizationRequested']);
       const view = await eventually(async () => {
-        const body = (await (await fetch(`${service.url}/orders/${wideOrderId}`)).json()) as { status: string; history: unknown[] };
+        const body = (await (await fetch(`${running.url}/orders/${wideOrderId}`)).json()) as { status: string; history: unknown[] };
         return body.history.length === 2 ? body : undefined;
       });
       expect(view.status).toBe('ALLOCATED');
@@ -255,8 +236,8 @@ describe('orders service', () => {
 
     it('dead-letters a fact about an order it does not know', async () => {
       const stray = decided(`order-${randomUUID()}`, 'line-1', skuA, 1, 1, '2026-12-01T10:00:02Z');
-      await kafka.publish(TOPICS.fulfillmentEvents, [{ key: skuA, value: stray }]);
-      const messages = await kafka.readUntil(deadLetterTopic(TOPICS.fulfillmentEvents), (read) => read.some((message) => parseValue<Event>(message).id === stray.id));
+      await running.kafka.publish(TOPICS.fulfillmentEvents, [{ key: skuA, value: stray }]);
+      const messages = await running.kafka.readUntil(deadLetterTopic(TOPICS.fulfillmentEvents), (read) => read.some((message) => parseValue<Event>(message).id === stray.id));
       const letter = messages.find((message) => parseValue<Event>(message).id === stray.id)!;
       expect(letter.headers?.[DLQ_HEADER.code]?.toString()).toBe('REJECTED');
     });
@@ -264,7 +245,7 @@ describe('orders service', () => {
 
   describe('HTTP', () => {
     const post = (path: string, body: unknown) =>
-      fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const orderId = `order-${randomUUID()}`;
     const sku = `SKU-${randomUUID()}`;
     const order = { orderId, customerId: 'customer-2', placedAt: PLACED_AT, lines: [{ lineId: 'line-1', sku, quantity: 1 }] };
@@ -274,7 +255,7 @@ describe('orders service', () => {
       expect(response.status).toBe(202);
       expect(await response.json()).toEqual({ orderId });
       const view = await eventually(async () => {
-        const got = await fetch(`${service.url}/orders/${orderId}`);
+        const got = await fetch(`${running.url}/orders/${orderId}`);
         return got.status === 200 ? ((await got.json()) as Record<string, unknown>) : undefined;
       });
       expect(view).toMatchObject({ orderId, status: 'PENDING', lines: [{ lineId: 'line-1', sku, quantity: 1, allocatedQuantity: 0 }], history: [] });
@@ -298,7 +279,7 @@ describe('orders service', () => {
 
     it('answers 404 with a clear body for an unknown order', async () => {
       const unknown = `order-${randomUUID()}`;
-      const got = await fetch(`${service.url}/orders/${unknown}`);
+      const got = await fetch(`${running.url}/orders/${unknown}`);
       expect(got.status).toBe(404);
       expect(await got.json()).toMatchObject({ code: 'ORDERS.UNKNOWN_ORDER', message: `no order with id ${unknown}` });
       expect((await post(`/orders/${unknown}/cancel`, {})).status).toBe(404);

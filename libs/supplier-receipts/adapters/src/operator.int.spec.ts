@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS } from '@restock/contracts';
-import { Database, ProjectionReplayResult, replayProjection } from '@restock/event-store';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, postAsOperator, publishByTopic, seededRandom, TestDatabase, TestKafka, testKafka, untilProcessed } from '@restock/testing';
+import { ProjectionReplayResult, replayProjection } from '@restock/event-store';
+import { postAsOperator, publishByTopic, seededRandom, untilProcessed } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { supplierReceiptsService } from './supplier-receipts.module';
 import { SUPPLIER_RECEIPTS_OPERATIONS } from './supply-operations';
 
@@ -74,40 +74,18 @@ function workload(seed: number, skus: readonly string[], count: number, label: s
 }
 
 describe('supplier-receipts operators', () => {
-  let testDb: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-  let db: Database;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase('supplier_receipts_operators');
-    kafka = testKafka('supplier-receipts-operators');
-    const config = loadServiceConfig(
-      'supplier-receipts',
-      { ...process.env, RESTOCK_OPERATOR_TOKEN: TOKEN },
-      { databaseUrl: testDb.url, topicPrefix: kafka.topicPrefix, port: 0, logLevel: 'warn' },
-    );
-    service = await startService(config, supplierReceiptsService(config));
-    db = new Database(testDb.url, 'supplier_receipts');
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await service?.close();
-    await kafka.close();
-    await testDb.drop();
-  });
+  const running = serviceUnderTest('supplier-receipts', supplierReceiptsService, { label: 'supplier-receipts-operators', env: { RESTOCK_OPERATOR_TOKEN: TOKEN } });
 
   function operator(path: string, body: unknown) {
-    return postAsOperator(service.url, TOKEN, path, body);
+    return postAsOperator(running.url, TOKEN, path, body);
   }
 
   function publish(inputs: readonly Published[]): Promise<void> {
-    return publishByTopic(kafka, inputs);
+    return publishByTopic(running.kafka, inputs);
   }
 
   async function allProcessed(count: number): Promise<void> {
-    await untilProcessed(db, 'supplier-receipts', count);
+    await untilProcessed(running.db, 'supplier-receipts', count);
   }
 
   function tablesOf(results: readonly ProjectionReplayResult[]) {
@@ -123,7 +101,7 @@ describe('supplier-receipts operators', () => {
     await allProcessed(firstPart.length);
 
     const [projection] = SUPPLIER_RECEIPTS_OPERATIONS.projections;
-    const [during] = await Promise.all([replayProjection(db, projection!), publish(inputs.slice(firstPart.length))]);
+    const [during] = await Promise.all([replayProjection(running.db, projection!), publish(inputs.slice(firstPart.length))]);
     expect({ seed, tables: tablesOf([during]) }).toEqual({ seed, tables: SUPPLY_TABLES.map((table) => ({ table, equal: true, rows: expect.any(Number) })) });
     for (const table of tablesOf([during])) expect({ seed, table: table.table, filled: table.rows > 0 }).toEqual({ seed, table: table.table, filled: true });
 
@@ -146,25 +124,25 @@ describe('supplier-receipts operators', () => {
     const more = workload(seed + 1, skus, 60, 'b');
     await publish(more);
     await allProcessed(inputs.length + more.length);
-    const after = await replayProjection(db, projection!);
+    const after = await replayProjection(running.db, projection!);
     expect({ seed, equal: after.equal }).toEqual({ seed, equal: true });
   }, 180_000);
 
   it('tells reschedules apart by their order within the line, not by their sequence numbers', async () => {
     const [projection] = SUPPLIER_RECEIPTS_OPERATIONS.projections;
-    const line = await db.query<{ purchase_order_id: string; sku: string }>(
+    const line = await running.db.query<{ purchase_order_id: string; sku: string }>(
       'SELECT purchase_order_id, sku FROM purchase_order_line_reschedules GROUP BY purchase_order_id, sku HAVING count(*) >= 2 LIMIT 1',
     );
     expect(line.rows).toHaveLength(1);
     const { purchase_order_id: purchaseOrderId, sku } = line.rows[0]!;
     // Swapping the first two reschedules' numbers keeps every row but changes the line's history.
-    await db.query(
+    await running.db.query(
       `WITH firsts AS (SELECT event_id, sequence FROM purchase_order_line_reschedules WHERE purchase_order_id = $1 AND sku = $2 ORDER BY sequence LIMIT 2),
             swapped AS (SELECT a.event_id, b.sequence FROM firsts a JOIN firsts b ON a.event_id <> b.event_id)
        UPDATE purchase_order_line_reschedules r SET sequence = swapped.sequence FROM swapped WHERE r.event_id = swapped.event_id`,
       [purchaseOrderId, sku],
     );
-    const result = await replayProjection(db, projection!);
+    const result = await replayProjection(running.db, projection!);
     expect(result.tables.filter((table) => !table.equal).map((table) => table.table)).toEqual(['purchase_order_line_reschedules']);
   }, 60_000);
 });

@@ -3,8 +3,8 @@ import { KafkaMessage } from 'kafkajs';
 import { Client } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { DLQ_HEADER } from '@restock/messaging';
-import { loadServiceConfig, RunningService, startService } from '@restock/platform';
-import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { eventually, parseValue } from '@restock/testing';
+import { serviceUnderTest } from '@restock/testing/services';
 import { supplierReceiptsService } from './supplier-receipts.module';
 import { PurchaseOrderView } from './purchase-orders-read-model';
 
@@ -26,49 +26,34 @@ function input(type: string, data: Record<string, unknown>, id = randomUUID()) {
 }
 
 describe('supplier-receipts service', () => {
-  let db: TestDatabase;
-  let kafka: TestKafka;
-  let service: RunningService;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('supplier_receipts');
-    kafka = testKafka('supplier-receipts');
-    const config = loadServiceConfig('supplier-receipts', process.env, { databaseUrl: db.url, topicPrefix: kafka.topicPrefix, port: 0, host: '127.0.0.1', logLevel: 'warn' });
-    service = await startService(config, supplierReceiptsService(config));
-  }, 60_000);
-
-  afterAll(async () => {
-    await service?.close();
-    await kafka?.close();
-    await db?.drop();
-  });
+  const running = serviceUnderTest('supplier-receipts', supplierReceiptsService);
 
   const sku = () => `SKU-${randomUUID().slice(0, 8)}`;
 
   async function publish(topic: string, key: string, values: readonly unknown[]): Promise<void> {
-    await kafka.publish(topic, values.map((value) => ({ key, value })));
+    await running.kafka.publish(topic, values.map((value) => ({ key, value })));
   }
 
   /** Supply events of one SKU, read until the predicate holds for them. */
   async function supplyEvents(forSku: string, until: (events: Envelope[]) => boolean): Promise<Envelope[]> {
     const of = (messages: readonly KafkaMessage[]) => messages.map((m) => parseValue<Envelope>(m)).filter((e) => e.data.sku === forSku);
-    return of(await kafka.readUntil(TOPICS.supplyEvents, (messages) => until(of(messages))));
+    return of(await running.kafka.readUntil(TOPICS.supplyEvents, (messages) => until(of(messages))));
   }
 
   async function deadLetter(topic: string, inputId: string): Promise<KafkaMessage> {
-    const messages = await kafka.readUntil(deadLetterTopic(topic), (all) => all.some((m) => m.value?.toString().includes(inputId)));
+    const messages = await running.kafka.readUntil(deadLetterTopic(topic), (all) => all.some((m) => m.value?.toString().includes(inputId)));
     return messages.find((m) => m.value?.toString().includes(inputId))!;
   }
 
   const codeOf = (letter: KafkaMessage) => letter.headers?.[DLQ_HEADER.code]?.toString();
 
   async function getJson(path: string): Promise<Answer> {
-    const response = await fetch(`${service.url}${path}`);
+    const response = await fetch(`${running.url}${path}`);
     return { status: response.status, body: (await response.json()) as Answer['body'] };
   }
 
   async function postJson(path: string, body: unknown): Promise<Answer> {
-    const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as Answer['body'] };
   }
 
@@ -188,7 +173,7 @@ describe('supplier-receipts service', () => {
       expect(cancelled.body.lines[0]).toMatchObject({ receivedQuantity: 0, status: 'CANCELLED' });
 
       // The shipment is inventory's business: passed over, so not recorded as processed here.
-      const client = new Client({ connectionString: db.url });
+      const client = new Client({ connectionString: running.testDb.url });
       await client.connect();
       try {
         const recorded = await client.query('SELECT input_id FROM supplier_receipts.processed_inputs WHERE input_id = ANY($1)', [[shipment.id, planned.id]]);
@@ -206,7 +191,7 @@ describe('supplier-receipts service', () => {
       const invalid = input('PurchaseOrderLinePlaced', { ...placement(po, s), quantity: 0 });
       const unknownType = input('PurchaseOrderLineTeleported', placement(po, s));
       const after = input('PurchaseOrderLinePlaced', placement(po, s));
-      await kafka.publish(TOPICS.purchaseOrders, [
+      await running.kafka.publish(TOPICS.purchaseOrders, [
         { key: s, value: '{not json' },
         { key: s, value: invalid },
         { key: s, value: unknownType },
@@ -222,7 +207,7 @@ describe('supplier-receipts service', () => {
       expect(letter.headers?.[DLQ_HEADER.reason]?.toString()).toContain('data.quantity');
       expect(codeOf(await deadLetter(TOPICS.purchaseOrders, unknownType.id))).toBe('UNKNOWN_TYPE');
       expect(codeOf(await deadLetter(TOPICS.warehouseEvents, badReceipt.id))).toBe('INVALID_DATA');
-      const notJson = await kafka.readUntil(deadLetterTopic(TOPICS.purchaseOrders), (all) => all.some((m) => m.value?.toString() === '{not json'));
+      const notJson = await running.kafka.readUntil(deadLetterTopic(TOPICS.purchaseOrders), (all) => all.some((m) => m.value?.toString() === '{not json'));
       expect(codeOf(notJson.find((m) => m.value?.toString() === '{not json')!)).toBe('INVALID_JSON');
     });
   });
@@ -242,7 +227,7 @@ describe('supplier-receipts service', () => {
       expect(body.lines).toEqual([expect.objectContaining({ sku: s, orderedQuantity: 10, remainingQuantity: 10, status: 'OPEN' })]);
       // The topic also holds the poison messages of another test, so only this SKU's messages are parsed.
       const ofSku = (all: readonly KafkaMessage[]) => all.filter((m) => m.key?.toString() === s).map((m) => parseValue<Envelope>(m));
-      const forwarded = ofSku(await kafka.readUntil(TOPICS.purchaseOrders, (all) => ofSku(all).length >= 2));
+      const forwarded = ofSku(await running.kafka.readUntil(TOPICS.purchaseOrders, (all) => ofSku(all).length >= 2));
       expect(new Set(forwarded.map((e) => e.id))).toEqual(new Set([first.body.id]));
       const events = await supplyEvents(s, (all) => all.length > 0);
       expect(events.filter((e) => e.type === 'SupplyExpected')).toHaveLength(1);
