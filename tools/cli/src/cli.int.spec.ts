@@ -66,7 +66,8 @@ describe('restock CLI', () => {
     [catalogDb, fulfillmentDb] = await Promise.all([createTestDatabase('cli_catalog'), createTestDatabase('cli_fulfillment')]);
     const catalogConfig = loadServiceConfig('catalog', process.env, { databaseUrl: catalogDb.url, topicPrefix: kafka.topicPrefix, port: 0 });
     catalog = await startService(catalogConfig, catalogService(catalogConfig));
-    const fulfillmentConfig = loadServiceConfig('fulfillment', process.env, { databaseUrl: fulfillmentDb.url, topicPrefix: kafka.topicPrefix, port: 0 });
+    // The service prunes nothing on its own, so what `restock inputs` finds past the window stays there until it prunes.
+    const fulfillmentConfig = loadServiceConfig('fulfillment', { ...process.env, RESTOCK_PROCESSED_INPUTS_RETENTION: 'forever' }, { databaseUrl: fulfillmentDb.url, topicPrefix: kafka.topicPrefix, port: 0 });
     fulfillment = await startService(fulfillmentConfig, fulfillmentService(fulfillmentConfig, { tickIntervalMs: 0 }));
     env = (db) => ({ DATABASE_URL: db.url, KAFKA_BROKERS: kafka.brokers.join(','), RESTOCK_TOPIC_PREFIX: kafka.topicPrefix });
   });
@@ -253,5 +254,51 @@ describe('restock CLI', () => {
         await db.close();
       }
     }, 120_000);
+  });
+
+  describe('inputs', () => {
+    const DAY_MS = 86_400_000;
+
+    it("reports a service's processed input ids against the window its topics set, and prunes what is past it when asked", async () => {
+      const db = new Database(fulfillmentDb.url, 'fulfillment');
+      try {
+        const old = ['cli-old-1', 'cli-old-2', 'cli-old-3'];
+        await db.query(
+          `INSERT INTO processed_inputs (consumer, input_id, processed_at)
+           SELECT 'fulfillment', id, now() - interval '30 days' FROM unnest($1::text[]) AS id
+           UNION ALL SELECT 'fulfillment', 'cli-recent', now() - interval '1 day'`,
+          [old],
+        );
+        const reported = await run(['--json', 'inputs', '--service', 'fulfillment'], env(fulfillmentDb));
+        expect(reported.code).toBe(0);
+        // The broker's defaults: 7 days of retention and 7 of segment time, plus the day of margin.
+        expect(JSON.parse(reported.stdout)).toEqual({
+          services: [expect.objectContaining({ service: 'fulfillment', keepMs: 15 * DAY_MS, keptForever: null, pastWindow: 3, pruned: null })],
+        });
+        expect(await processedAmong(db, 'fulfillment', old)).toEqual(new Set(old));
+
+        const pruned = await run(['inputs', '--service', 'fulfillment', '--prune'], env(fulfillmentDb));
+        expect(pruned.code).toBe(0);
+        expect(pruned.stdout).toContain('kept 15 d after their latest delivery');
+        expect(pruned.stdout).toContain('past that: 0; pruned now: 3');
+        expect(await processedAmong(db, 'fulfillment', [...old, 'cli-recent'])).toEqual(new Set(['cli-recent']));
+
+        const forever = await run(['inputs', '--service', 'fulfillment', '--retention', 'forever'], env(fulfillmentDb));
+        expect(forever.stdout).toContain('kept forever: the retention is forever');
+        const longer = await run(['--json', 'inputs', '--service', 'fulfillment', '--retention', '90d'], env(fulfillmentDb));
+        expect(JSON.parse(longer.stdout).services[0].keepMs).toBe(90 * DAY_MS);
+      } finally {
+        await db.close();
+      }
+    }, 60_000);
+
+    it('exits 2 on a retention it cannot read and 4 for a service that consumes nothing', async () => {
+      const bad = await run(['inputs', '--retention', '12'], env(fulfillmentDb));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--retention must be topics, forever or a number of days');
+      const catalogInputs = await run(['inputs', '--service', 'catalog'], env(catalogDb));
+      expect(catalogInputs.code).toBe(4);
+      expect(catalogInputs.stderr).toContain('consumes no topic');
+    }, 60_000);
   });
 });

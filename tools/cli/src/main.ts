@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { dlqCommands } from './commands/dead-letters.command';
+import { processedInputs } from './commands/processed-inputs';
 import { replayCommands } from './commands/replay.command';
 import { Environment } from './environment';
 import { classify, EXIT } from './exit-codes';
@@ -26,7 +27,7 @@ export interface CommandContext {
 
 function program(context: CommandContext): Command {
   const root = new Command('restock')
-    .description('Operate Restock: rebuild read models, re-consume input topics, list and redrive dead letters.')
+    .description('Operate Restock: rebuild read models, re-consume input topics, list and redrive dead letters, look into processed input ids.')
     .addOption(new Option('--json', 'print the result as JSON'))
     .addOption(new Option('--no-progress', 'draw no progress bars'))
     .exitOverride()
@@ -34,6 +35,16 @@ function program(context: CommandContext): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   root.addCommand(replayCommands(context));
   root.addCommand(dlqCommands(context));
+  root
+    .command('inputs')
+    .description("each consuming service's processed input ids: how many, how long they are kept by its topics' retention, how many are past it")
+    .option('--service <name>', 'only this service (default: every service the CLI knows that consumes topics)')
+    .option('--retention <policy>', 'as RESTOCK_PROCESSED_INPUTS_RETENTION of the service: topics, forever or <N>d', 'topics')
+    .option('--prune', 'delete the ids past the window now, as the service does every hour')
+    .exitOverride()
+    .action((options: { service?: string; retention?: string; prune?: boolean }, command: Command) =>
+      context.run(() => processedInputs(context.environment, context.output(command), options)),
+    );
   return root;
 }
 
