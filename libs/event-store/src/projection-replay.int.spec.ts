@@ -96,4 +96,12 @@ describe('replaying a projection while its service writes', () => {
     const result = await replayProjection(db, tallies);
     expect(result.equal).toBe(true);
   }, 30_000);
+
+  it("keeps a table's storage parameters, such as its fill factor, through a rebuild and a swap", async () => {
+    const options = async () => (await db.query<{ options: string[] | null }>(`SELECT reloptions AS options FROM pg_class WHERE oid = 'tally_a'::regclass`)).rows[0]!.options;
+    await db.query('ALTER TABLE tally_a SET (fillfactor = 80)');
+    const result = await replayProjection(db, tallies, { swap: true });
+    expect(result.swapped).toBe(true);
+    expect(await options()).toEqual(['fillfactor=80']);
+  }, 30_000);
 });

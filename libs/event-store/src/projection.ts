@@ -49,9 +49,17 @@ export function tableChecksumSql(table: string, columns: readonly string[]): str
           FROM (SELECT md5(${row}) AS h FROM ${assertIdentifier(table)}) hashed`;
 }
 
-/** Creates `<table><suffix>` like each table (columns, defaults, constraints, indexes). */
+/**
+ * Creates `<table><suffix>` like each table (columns, defaults, constraints, indexes) with the same
+ * storage parameters, such as a fill factor, which LIKE does not copy: a swapped-in table must keep
+ * them.
+ */
 export async function createTablesLike(tx: Queryable, tables: readonly string[], suffix: string): Promise<void> {
   for (const table of tables) {
-    await tx.query(`CREATE TABLE ${assertIdentifier(table + suffix)} (LIKE ${assertIdentifier(table)} INCLUDING ALL)`);
+    const shadow = assertIdentifier(table + suffix);
+    await tx.query(`CREATE TABLE ${shadow} (LIKE ${assertIdentifier(table)} INCLUDING ALL)`);
+    const { rows } = await tx.query<{ options: string[] | null }>('SELECT reloptions AS options FROM pg_class WHERE oid = $1::regclass', [table]);
+    const options = rows[0]?.options ?? [];
+    if (options.length > 0) await tx.query(`ALTER TABLE ${shadow} SET (${options.join(', ')})`);
   }
 }
