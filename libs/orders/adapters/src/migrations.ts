@@ -61,9 +61,33 @@ export class OrderUpdatesAsJson1765100000300 implements MigrationInterface {
   }
 }
 
+/** The orders schema's tables whose rows are updated after they are written. */
+const ORDERS_UPDATED_TABLES = ['orders', 'order_lines', 'streams'] as const;
+const ORDERS_FILL_FACTOR = 80;
+
+/**
+ * Room on each page for the updates that follow an order's arrival. An order's row, its lines and
+ * its stream head are written when it is placed and updated as the saga's facts come back, in
+ * batches soon after, while their page is still full of the orders placed beside them: only
+ * 42–51 % of those updates stayed on their page as heap-only tuples in the pipeline benchmark; the
+ * rest moved and wrote a new primary-key entry. Pages written from now on keep a fifth free.
+ */
+export class OrdersFillFactor1765400000300 implements MigrationInterface {
+  name = 'OrdersFillFactor1765400000300';
+
+  async up(runner: QueryRunner): Promise<void> {
+    for (const table of ORDERS_UPDATED_TABLES) await runner.query(`ALTER TABLE ${table} SET (fillfactor = ${ORDERS_FILL_FACTOR})`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    for (const table of ORDERS_UPDATED_TABLES) await runner.query(`ALTER TABLE ${table} RESET (fillfactor)`);
+  }
+}
+
 export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [
   ...EVENT_STORE_MIGRATIONS,
   CreateOrdersReadModel1764000000300,
   CreateOperatorTables1764100000000,
   OrderUpdatesAsJson1765100000300,
+  OrdersFillFactor1765400000300,
 ];
