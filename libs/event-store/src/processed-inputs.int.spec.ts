@@ -1,38 +1,32 @@
-import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { migratedDatabase } from '@restock/testing';
 import { Database, POOL_SIZE_MAX } from './database';
-import { EVENT_STORE_MIGRATIONS, runMigrations, runtimeRoleOf } from './migrations';
+import { EVENT_STORE_MIGRATIONS, runtimeRoleOf } from './migrations';
 import { claimInputs, processedAmong, pruneProcessedInputs, summarizeProcessedInputs } from './processed-inputs';
 
 const HOUR_MS = 3_600_000;
 
 describe('processed input ids', () => {
-  let database: TestDatabase;
+  const database = migratedDatabase('processed_inputs', 'store', EVENT_STORE_MIGRATIONS);
   /** As a service runs: the owner's login acting as the runtime role. */
   let db: Database;
-  let owner: Database;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('processed_inputs');
-    await runMigrations(database.url, 'store', [...EVENT_STORE_MIGRATIONS]);
-    db = new Database(database.url, 'store', POOL_SIZE_MAX, runtimeRoleOf('store'));
-    owner = new Database(database.url, 'store');
+  beforeAll(() => {
+    db = new Database(database.testDb.url, 'store', POOL_SIZE_MAX, runtimeRoleOf('store'));
   });
 
   afterAll(async () => {
     await db?.close();
-    await owner?.close();
-    await database?.drop();
   });
 
   async function deliveredAt(consumer: string, inputId: string): Promise<Date> {
-    const result = await owner.query<{ processed_at: Date }>('SELECT processed_at FROM processed_inputs WHERE consumer = $1 AND input_id = $2', [consumer, inputId]);
+    const result = await database.db.query<{ processed_at: Date }>('SELECT processed_at FROM processed_inputs WHERE consumer = $1 AND input_id = $2', [consumer, inputId]);
     return result.rows[0]!.processed_at;
   }
 
   /** Rows as an earlier delivery left them, `hoursAgo` hours back. */
   async function seed(consumer: string, hoursAgo: number, count: number, label = `${hoursAgo}h`): Promise<string[]> {
     const ids = Array.from({ length: count }, (_, index) => `${label}-${index}`);
-    await owner.query(
+    await database.db.query(
       `INSERT INTO processed_inputs (consumer, input_id, processed_at) SELECT $1, id, now() - make_interval(hours => $3) FROM unnest($2::text[]) AS id`,
       [consumer, ids, hoursAgo],
     );
@@ -92,8 +86,8 @@ describe('processed input ids', () => {
     await seed('c-brin', 100, 20_000, 'brin-old');
     await seed('c-brin', 1, 20_000, 'brin-new');
     await summarizeProcessedInputs(db);
-    await owner.query('ANALYZE processed_inputs');
-    const plan = await owner.query<{ 'QUERY PLAN': string }>(
+    await database.db.query('ANALYZE processed_inputs');
+    const plan = await database.db.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN SELECT ctid FROM processed_inputs WHERE consumer = 'c-brin' AND processed_at < now() - interval '50 hours'`,
     );
     expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('processed_inputs_processed_at');

@@ -1,5 +1,5 @@
-import { Database, EVENT_STORE_MIGRATIONS, POOL_SIZE_MAX, processedAmong, runMigrations, runtimeRoleOf } from '@restock/event-store';
-import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { Database, EVENT_STORE_MIGRATIONS, POOL_SIZE_MAX, processedAmong, runtimeRoleOf } from '@restock/event-store';
+import { eventually, migratedDatabase, testKafka, TestKafka } from '@restock/testing';
 import { InputRetentionPolicy, ProcessedInputsPruner, PRUNE_STOP_WAIT_MS, REDELIVERY_MARGIN_MS } from './input-retention';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics } from './kafka';
@@ -8,24 +8,19 @@ const HOUR_MS = 3_600_000;
 const TOPICS: InputRetentionPolicy = { kind: 'topics', atLeastMs: 0 };
 
 describe('the processed-inputs pruner, with the retention the broker reports', () => {
-  let database: TestDatabase;
+  const database = migratedDatabase('input_retention', 'store', EVENT_STORE_MIGRATIONS);
+  /** As a service runs: the owner's login acting as the runtime role. */
   let db: Database;
-  let owner: Database;
   let kafka: TestKafka;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('input_retention');
-    await runMigrations(database.url, 'store', [...EVENT_STORE_MIGRATIONS]);
-    db = new Database(database.url, 'store', POOL_SIZE_MAX, runtimeRoleOf('store'));
-    owner = new Database(database.url, 'store');
+  beforeAll(() => {
+    db = new Database(database.testDb.url, 'store', POOL_SIZE_MAX, runtimeRoleOf('store'));
     kafka = testKafka('retention');
   });
 
   afterAll(async () => {
     await db?.close();
-    await owner?.close();
     await kafka?.close();
-    await database?.drop();
   });
 
   async function createTopic(topic: string, config: Record<string, string>): Promise<void> {
@@ -35,7 +30,7 @@ describe('the processed-inputs pruner, with the retention the broker reports', (
   /** A consumer's ids, one delivered this many hours ago each. */
   async function seed(consumer: string, hoursAgo: readonly number[]): Promise<string[]> {
     const ids = hoursAgo.map((hours) => `${consumer}-${hours}h`);
-    await owner.query(
+    await database.db.query(
       `INSERT INTO processed_inputs (consumer, input_id, processed_at)
        SELECT $1, id, now() - make_interval(hours => h) FROM unnest($2::text[], $3::int[]) AS s(id, h)`,
       [consumer, ids, hoursAgo],
@@ -44,7 +39,7 @@ describe('the processed-inputs pruner, with the retention the broker reports', (
   }
 
   async function kept(consumer: string, ids: readonly string[]): Promise<string[]> {
-    const found = await processedAmong(owner, consumer, ids);
+    const found = await processedAmong(database.db, consumer, ids);
     return ids.filter((id) => found.has(id));
   }
 
@@ -93,7 +88,7 @@ describe('the processed-inputs pruner, with the retention the broker reports', (
   it('leaves the run to another instance that is pruning the same consumer', async () => {
     await createTopic('in.d.v1', { 'retention.ms': String(HOUR_MS), 'segment.ms': String(HOUR_MS) });
     const ids = await seed('c-d', [100]);
-    const other = await owner.pool.connect();
+    const other = await database.db.pool.connect();
     try {
       await other.query('BEGIN');
       await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', ['restock.processed-inputs-prune/store/c-d']);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, KafkaMessage } from 'kafkajs';
 import { createIdempotentProducer, createKafka, ensureTopics, parseBrokers, TopicNamer } from '@restock/messaging';
+import { Database, MigrationClass, runMigrations } from '@restock/event-store';
 
 /**
  * The real PostgreSQL and Kafka that integration tests run against. tools/stack/test.mjs starts
@@ -157,4 +158,40 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 
 export function parseValue<T = Record<string, unknown>>(message: KafkaMessage): T {
   return JSON.parse(message.value?.toString() ?? 'null') as T;
+}
+
+export interface MigratedDatabase {
+  readonly testDb: TestDatabase;
+  /** A pool of the schema's owner, bound to the schema. */
+  readonly db: Database;
+}
+
+/**
+ * A database of the spec file's own with `schema` migrated, created before its tests and dropped
+ * after them. Registers its own beforeAll and afterAll; read its values in tests and hooks.
+ */
+export function migratedDatabase(label: string, schema: string, migrations: readonly MigrationClass[]): MigratedDatabase {
+  let ready: MigratedDatabase | null = null;
+  let testDb: TestDatabase | null = null;
+  beforeAll(async () => {
+    testDb = await createTestDatabase(label);
+    await runMigrations(testDb.url, schema, migrations);
+    ready = { testDb, db: new Database(testDb.url, schema) };
+  });
+  afterAll(async () => {
+    await ready?.db.close();
+    await testDb?.drop();
+  });
+  const get = () => {
+    if (ready === null) throw new Error(`the ${label} database is not ready: migratedDatabase's values are for tests and hooks, after its beforeAll`);
+    return ready;
+  };
+  return {
+    get testDb() {
+      return get().testDb;
+    },
+    get db() {
+      return get().db;
+    },
+  };
 }

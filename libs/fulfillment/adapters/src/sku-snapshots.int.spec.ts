@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Database, readStream, runMigrations } from '@restock/event-store';
 import { evolve, FulfillmentCommand, FulfillmentEvent, FulfillmentState, initialState, snapshot } from '@restock/fulfillment-domain';
 import { loadServiceConfig, Metrics } from '@restock/platform';
-import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { createTestDatabase, migratedDatabase } from '@restock/testing';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { FulfillmentSaga } from './fulfillment-saga';
 import { FULFILLMENT_MIGRATIONS, SnapshotLinesInParts1764500000200 } from './migrations';
@@ -49,34 +49,22 @@ function stateWithWaitingLines(sku: string, lines: number): FulfillmentState {
 }
 
 describe('SKU snapshots', () => {
-  let database: TestDatabase;
-  let db: Database;
+  const database = migratedDatabase('sku_snapshots', 'fulfillment', FULFILLMENT_MIGRATIONS);
   const metrics = new FulfillmentMetrics(new Metrics(loadServiceConfig('fulfillment', { KAFKA_BROKERS: '127.0.0.1:9092' })));
 
-  beforeAll(async () => {
-    database = await createTestDatabase('sku_snapshots');
-    await runMigrations(database.url, 'fulfillment', FULFILLMENT_MIGRATIONS);
-    db = new Database(database.url, 'fulfillment');
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
-
   async function store(sku: string, version: number, state: FulfillmentState): Promise<void> {
-    await db.transaction((tx) => storeSnapshots(tx, [{ sku, version, state }]), { lockKeys: [sku] });
+    await database.db.transaction((tx) => storeSnapshots(tx, [{ sku, version, state }]), { lockKeys: [sku] });
   }
 
   async function partSizes(sku: string): Promise<number[]> {
-    const parts = await db.query<{ lines: number }>('SELECT json_array_length(lines) AS lines FROM sku_snapshot_lines WHERE sku = $1 ORDER BY part', [sku]);
+    const parts = await database.db.query<{ lines: number }>('SELECT json_array_length(lines) AS lines FROM sku_snapshot_lines WHERE sku = $1 ORDER BY part', [sku]);
     return parts.rows.map((row) => row.lines);
   }
 
   it('are stored with their lines beside them and load, with the events after them, to the state the whole stream folds to', async () => {
     const sku = `SKU-${randomUUID().slice(0, 8)}`;
     const process = async (saga: FulfillmentSaga, commands: readonly FulfillmentCommand[]) => {
-      await db.transaction(
+      await database.db.transaction(
         async (tx) => {
           const rejections = await saga.process(tx, commands.map((command) => ({ sku, command })));
           expect(rejections).toEqual([]);
@@ -94,17 +82,17 @@ describe('SKU snapshots', () => {
     // A few events later: no new snapshot is due, so loading folds them onto the first one.
     await process(writer, [placeLine('C'), { type: 'ReceiveStock', data: { receiptId: 'R-1', quantity: 1, purchaseOrderId: 'PO-1' }, metadata: metadata() }]);
 
-    const stored = await db.query<{ version: number; type: string; line_count: number }>(
+    const stored = await database.db.query<{ version: number; type: string; line_count: number }>(
       'SELECT version, pg_typeof(snapshot)::text AS type, line_count FROM sku_snapshots WHERE sku = $1',
       [sku],
     );
     expect(stored.rows).toEqual([{ version: 4, type: 'json', line_count: 2 }]);
     expect(await partSizes(sku)).toEqual([2]);
-    const events = await readStream(db, streamIdOf(sku));
+    const events = await readStream(database.db, streamIdOf(sku));
     expect(events.length).toBeGreaterThan(4);
     const folded = events.reduce((state, event) => evolve(state, { type: event.type, data: event.data } as FulfillmentEvent), initialState(sku));
 
-    const loaded = await new SkuStates().read(db, sku);
+    const loaded = await new SkuStates().read(database.db, sku);
     expect(loaded?.version).toBe(events.length);
     expect(snapshot(loaded!.state)).toEqual(snapshot(folded));
   });
@@ -115,7 +103,7 @@ describe('SKU snapshots', () => {
     await store(sku, 7, state);
 
     expect(await partSizes(sku)).toEqual([SNAPSHOT_LINES_PER_PART, SNAPSHOT_LINES_PER_PART, 500]);
-    const [loaded] = await loadSnapshots(db, [sku]);
+    const [loaded] = await loadSnapshots(database.db, [sku]);
     expect(loaded?.version).toBe(7);
     expect(snapshot(loaded!.state)).toEqual(snapshot(state));
   });
@@ -127,7 +115,7 @@ describe('SKU snapshots', () => {
     await store(sku, 9, shorter);
 
     expect(await partSizes(sku)).toEqual([300]);
-    const [loaded] = await loadSnapshots(db, [sku]);
+    const [loaded] = await loadSnapshots(database.db, [sku]);
     expect(loaded?.version).toBe(9);
     expect(snapshot(loaded!.state)).toEqual(snapshot(shorter));
   });
@@ -135,9 +123,9 @@ describe('SKU snapshots', () => {
   it('are loaded for many SKUs at once, each with its own lines', async () => {
     const skus = [`SKU-${randomUUID().slice(0, 8)}`, `SKU-${randomUUID().slice(0, 8)}`, `SKU-${randomUUID().slice(0, 8)}`];
     const states = [stateWithWaitingLines(skus[0]!, 0), stateWithWaitingLines(skus[1]!, SNAPSHOT_LINES_PER_PART + 1), stateWithWaitingLines(skus[2]!, 5)];
-    await db.transaction((tx) => storeSnapshots(tx, skus.map((sku, index) => ({ sku, version: index + 1, state: states[index]! }))), { lockKeys: skus });
+    await database.db.transaction((tx) => storeSnapshots(tx, skus.map((sku, index) => ({ sku, version: index + 1, state: states[index]! }))), { lockKeys: skus });
 
-    const loaded = new Map((await loadSnapshots(db, [...skus].reverse())).map((entry) => [entry.sku, entry]));
+    const loaded = new Map((await loadSnapshots(database.db, [...skus].reverse())).map((entry) => [entry.sku, entry]));
     expect(skus.map((sku) => loaded.get(sku)?.version)).toEqual([1, 2, 3]);
     skus.forEach((sku, index) => expect(snapshot(loaded.get(sku)!.state)).toEqual(snapshot(states[index]!)));
   });
@@ -145,10 +133,10 @@ describe('SKU snapshots', () => {
   it('are left out when their parts do not add up to their lines, and take their parts with them when deleted', async () => {
     const sku = `SKU-${randomUUID().slice(0, 8)}`;
     await store(sku, 5, stateWithWaitingLines(sku, SNAPSHOT_LINES_PER_PART + 10));
-    await db.query('DELETE FROM sku_snapshot_lines WHERE sku = $1 AND part = 1', [sku]);
-    expect(await loadSnapshots(db, [sku])).toEqual([]);
+    await database.db.query('DELETE FROM sku_snapshot_lines WHERE sku = $1 AND part = 1', [sku]);
+    expect(await loadSnapshots(database.db, [sku])).toEqual([]);
 
-    await db.query('DELETE FROM sku_snapshots WHERE sku = $1', [sku]);
+    await database.db.query('DELETE FROM sku_snapshots WHERE sku = $1', [sku]);
     expect(await partSizes(sku)).toEqual([]);
   });
 

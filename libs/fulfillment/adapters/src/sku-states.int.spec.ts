@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Database, Queryable, readStream, runMigrations } from '@restock/event-store';
+import { Queryable, readStream } from '@restock/event-store';
 import { evolve, FulfillmentCommand, FulfillmentEvent, initialState, snapshot } from '@restock/fulfillment-domain';
 import { loadServiceConfig, Metrics } from '@restock/platform';
-import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { migratedDatabase } from '@restock/testing';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { FulfillmentSaga } from './fulfillment-saga';
 import { FULFILLMENT_MIGRATIONS } from './migrations';
@@ -23,23 +23,11 @@ function placeLine(orderId: string): FulfillmentCommand {
 }
 
 describe('SKU state cache', () => {
-  let database: TestDatabase;
-  let db: Database;
+  const database = migratedDatabase('sku_states', 'fulfillment', FULFILLMENT_MIGRATIONS);
   const metrics = new FulfillmentMetrics(new Metrics(loadServiceConfig('fulfillment', { KAFKA_BROKERS: '127.0.0.1:9092' })));
 
-  beforeAll(async () => {
-    database = await createTestDatabase('sku_states');
-    await runMigrations(database.url, 'fulfillment', FULFILLMENT_MIGRATIONS);
-    db = new Database(database.url, 'fulfillment');
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
-
   async function process(saga: FulfillmentSaga, sku: string, commands: readonly FulfillmentCommand[]): Promise<void> {
-    await db.transaction(
+    await database.db.transaction(
       async (tx) => {
         expect(await saga.process(tx, commands.map((command) => ({ sku, command })))).toEqual([]);
       },
@@ -48,7 +36,7 @@ describe('SKU state cache', () => {
   }
 
   async function folded(sku: string) {
-    const events = await readStream(db, streamIdOf(sku));
+    const events = await readStream(database.db, streamIdOf(sku));
     return snapshot(events.reduce((state, event) => evolve(state, { type: event.type, data: event.data } as FulfillmentEvent), initialState(sku)));
   }
 
@@ -70,16 +58,16 @@ describe('SKU state cache', () => {
 
     // The dropped SKU is read again from the database, and decides as if it had never left.
     await process(saga, first, [placeLine('A4')]);
-    const reread = await new SkuStates().read(db, first);
+    const reread = await new SkuStates().read(database.db, first);
     expect(snapshot(reread!.state)).toEqual(await folded(first));
     expect(reread!.state.lines.size).toBe(4);
-    expect(snapshot((await states.read(db, second))!.state)).toEqual(await folded(second));
+    expect(snapshot((await states.read(database.db, second))!.state)).toEqual(await folded(second));
   });
 
   /** Reads of the SKU's line count through `states`, counting the queries they make. */
   function reader(states: SkuStates, sku: string) {
     const counter = { queries: 0, lines: async () => (await states.read(counting, sku))!.state.lines.size };
-    const counting = { query: (sql: string, params?: readonly unknown[]) => ((counter.queries += 1), db.query(sql, params)) } as Queryable;
+    const counting = { query: (sql: string, params?: readonly unknown[]) => ((counter.queries += 1), database.db.query(sql, params)) } as Queryable;
     return counter;
   }
 

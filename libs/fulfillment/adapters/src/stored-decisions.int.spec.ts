@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, Database, readStream, runMigrations } from '@restock/event-store';
+import { ConcurrencyError, readStream } from '@restock/event-store';
 import { evolve, FulfillmentCommand, FulfillmentEvent, initialState, snapshot } from '@restock/fulfillment-domain';
 import { loadServiceConfig, Metrics } from '@restock/platform';
-import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { migratedDatabase } from '@restock/testing';
 import { DecidedInput } from './fulfillment-facts';
 import { FulfillmentMetrics } from './fulfillment-metrics';
 import { FulfillmentSaga } from './fulfillment-saga';
@@ -39,22 +39,10 @@ function decided(sku: string, events: FulfillmentEvent[]): DecidedInput {
 }
 
 describe('stored decisions', () => {
-  let database: TestDatabase;
-  let db: Database;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('stored_decisions');
-    await runMigrations(database.url, 'fulfillment', FULFILLMENT_MIGRATIONS);
-    db = new Database(database.url, 'fulfillment');
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  const database = migratedDatabase('stored_decisions', 'fulfillment', FULFILLMENT_MIGRATIONS);
 
   async function outboxOf(skus: readonly string[]): Promise<OutboxRow[]> {
-    const rows = await db.query<{ message_key: string; value: OutboxRow['value'] }>(
+    const rows = await database.db.query<{ message_key: string; value: OutboxRow['value'] }>(
       'SELECT message_key, value FROM outbox_messages WHERE message_key = ANY($1::text[]) ORDER BY transaction_id, position, ordinal',
       [skus],
     );
@@ -71,14 +59,14 @@ describe('stored decisions', () => {
     const again = decided(hot, Array.from({ length: 10 }, (_, index) => etaChange(`O-${index}`, '2026-12-09', '2026-12-12')));
     const inputs = [reschedule, elsewhere, again];
 
-    await db.transaction((tx) => storeDecisions(tx, inputs, new Map([[hot, 0], [other, 0]])), { lockKeys: [hot, other] });
+    await database.db.transaction((tx) => storeDecisions(tx, inputs, new Map([[hot, 0], [other, 0]])), { lockKeys: [hot, other] });
 
-    const stored = await readStream(db, streamIdOf(hot));
+    const stored = await readStream(database.db, streamIdOf(hot));
     expect(stored.map((event) => event.version)).toEqual(Array.from({ length: lines + 10 }, (_, index) => index + 1));
     const expectedIds = [...reschedule.events.map((_, index) => storedEventId(reschedule, index)), ...again.events.map((_, index) => storedEventId(again, index))];
     expect(stored.map((event) => event.id)).toEqual(expectedIds);
     expect(stored[lines]!.metadata).toEqual({ causationId: again.inputId, now: NOW });
-    expect((await readStream(db, streamIdOf(other))).map((event) => event.id)).toEqual([storedEventId(elsewhere, 0)]);
+    expect((await readStream(database.db, streamIdOf(other))).map((event) => event.id)).toEqual([storedEventId(elsewhere, 0)]);
 
     const facts = await outboxOf([hot, other]);
     expect(facts).toHaveLength(lines + 1);
@@ -93,10 +81,10 @@ describe('stored decisions', () => {
     const stale = `SKU-${randomUUID().slice(0, 8)}`;
     const first = decided(fresh, Array.from({ length: EVENTS_PER_ROUND + 1 }, (_, index) => etaChange(`O-${index}`, '2026-12-05', '2026-12-09')));
     const second = decided(stale, [etaChange('X-1', '2026-12-05', '2026-12-06')]);
-    const storing = db.transaction((tx) => storeDecisions(tx, [first, second], new Map([[fresh, 0], [stale, 3]])), { lockKeys: [fresh, stale] });
+    const storing = database.db.transaction((tx) => storeDecisions(tx, [first, second], new Map([[fresh, 0], [stale, 3]])), { lockKeys: [fresh, stale] });
     await expect(storing).rejects.toBeInstanceOf(ConcurrencyError);
 
-    expect(await readStream(db, streamIdOf(fresh))).toEqual([]);
+    expect(await readStream(database.db, streamIdOf(fresh))).toEqual([]);
     expect(await outboxOf([fresh, stale])).toEqual([]);
   });
 
@@ -107,7 +95,7 @@ describe('stored decisions', () => {
     const saga = new FulfillmentSaga(states, metrics);
     const metadata = () => ({ now: NOW, inputId: randomUUID() });
     const process = async (commands: FulfillmentCommand[]) =>
-      db.transaction((tx) => saga.process(tx, commands.map((command) => ({ sku, command }))), { lockKeys: [sku] });
+      database.db.transaction((tx) => saga.process(tx, commands.map((command) => ({ sku, command }))), { lockKeys: [sku] });
     const waiting = EVENTS_PER_ROUND + 100;
     await process([
       { type: 'DefineProduct', data: { name: 'Hot', backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' }, metadata: metadata() },
@@ -124,10 +112,10 @@ describe('stored decisions', () => {
     }
     expect(await process([{ type: 'RescheduleSupply', data: { purchaseOrderId: 'PO-1', expectedAt: '2026-12-09T00:00:00Z' }, metadata: metadata() }])).toEqual([]);
 
-    const events = await readStream(db, streamIdOf(sku));
+    const events = await readStream(database.db, streamIdOf(sku));
     expect(events.filter((event) => event.type === 'LineEtaChanged')).toHaveLength(waiting);
     const folded = events.reduce((state, event) => evolve(state, { type: event.type, data: event.data } as FulfillmentEvent), initialState(sku));
-    const fresh = await new SkuStates().read(db, sku);
+    const fresh = await new SkuStates().read(database.db, sku);
     expect(fresh?.version).toBe(events.length);
     expect(snapshot(fresh!.state)).toEqual(snapshot(folded));
     const cached = states.remembered[states.remembered.length - 1]!;

@@ -1,26 +1,13 @@
-import { Database, runMigrations } from '@restock/event-store';
-import { createTestDatabase, TestDatabase } from '@restock/testing';
+import { migratedDatabase } from '@restock/testing';
 import { ORDERS_MIGRATIONS } from '../migrations';
 
 describe("the orders schema's updated tables", () => {
-  let database: TestDatabase;
-  let db: Database;
-
-  beforeAll(async () => {
-    database = await createTestDatabase('orders_tables');
-    await runMigrations(database.url, 'orders', ORDERS_MIGRATIONS);
-    db = new Database(database.url, 'orders');
-  });
-
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  const database = migratedDatabase('orders_tables', 'orders', ORDERS_MIGRATIONS);
 
   /** Whether updating one row of a page that inserts filled stays on that page (a heap-only tuple). */
   async function updateIsHeapOnly(table: string, insert: string, update: string): Promise<boolean> {
-    await db.query(insert);
-    return db.transaction(async (tx) => {
+    await database.db.query(insert);
+    return database.db.transaction(async (tx) => {
       await tx.query(update);
       const counts = await tx.query<{ updated: string; hot: string }>(
         `SELECT pg_stat_get_xact_tuples_updated($1::regclass) AS updated, pg_stat_get_xact_tuples_hot_updated($1::regclass) AS hot`,
