@@ -1,7 +1,7 @@
 import { migratedDatabase } from '@restock/testing';
 import { Database, POOL_SIZE_MAX } from './database';
 import { EVENT_STORE_MIGRATIONS, runtimeRoleOf } from './migrations';
-import { claimInputs, processedAmong, pruneProcessedInputs, summarizeProcessedInputs } from './processed-inputs';
+import { claimInputs, processedAmong, processedInputStats, pruneProcessedInputs, summarizeProcessedInputs } from './processed-inputs';
 
 const HOUR_MS = 3_600_000;
 
@@ -68,6 +68,9 @@ describe('processed input ids', () => {
     // Delivered again just now: an old id whose latest delivery is recent stays.
     await db.transaction((tx) => claimInputs(tx, 'c-prune', [old[0]!]));
 
+    expect(await processedInputStats(db, 'c-prune', 24 * HOUR_MS)).toMatchObject({ ids: 30, pastKeep: 24 });
+    expect(await processedInputStats(db, 'c-prune', null)).toMatchObject({ ids: 30, pastKeep: 0 });
+
     await summarizeProcessedInputs(db);
     const deletions: number[] = [];
     for (;;) {
@@ -77,6 +80,7 @@ describe('processed input ids', () => {
     }
     expect(deletions).toEqual([10, 10, 4]);
     expect(await processedAmong(db, 'c-prune', [...old, ...recent])).toEqual(new Set([old[0]!, ...recent]));
+    expect(await processedInputStats(db, 'c-prune', 24 * HOUR_MS)).toMatchObject({ ids: 6, pastKeep: 0 });
     expect((await processedAmong(db, 'c-prune-other', others)).size).toBe(others.length);
     // A forgotten id is new again: this is what retention trades away, for ids no topic holds any more.
     expect([...(await db.transaction((tx) => claimInputs(tx, 'c-prune', [old[1]!])))]).toEqual([old[1]!]);

@@ -45,17 +45,43 @@ export async function summarizeProcessedInputs(q: Queryable): Promise<void> {
   await q.query('SELECT summarize_processed_inputs()');
 }
 
+/** Ids last delivered more than $2 milliseconds ago by the database's clock (the one that stamped them). */
+const DELIVERED_BEFORE_KEEP = 'processed_at < now() - make_interval(secs => $2::double precision / 1000)';
+
+function assertKeepMs(keepMs: number): void {
+  if (!Number.isSafeInteger(keepMs) || keepMs < 0) throw new Error(`processed inputs: keepMs must be a whole number of milliseconds ≥ 0, got ${keepMs}`);
+}
+
+export interface ProcessedInputStats {
+  readonly ids: number;
+  /** The earliest and latest of the ids' latest deliveries; null when there are none. */
+  readonly oldest: Date | null;
+  readonly newest: Date | null;
+  /** Ids last delivered more than keepMs ago; 0 when they are kept forever (keepMs null). */
+  readonly pastKeep: number;
+}
+
+/** A consumer's ids: how many, the span of their latest deliveries, how many are past `keepMs`. */
+export async function processedInputStats(q: Queryable, consumer: string, keepMs: number | null): Promise<ProcessedInputStats> {
+  if (keepMs !== null) assertKeepMs(keepMs);
+  const result = await q.query<ProcessedInputStats>(
+    `SELECT count(*)::int AS ids, min(processed_at) AS oldest, max(processed_at) AS newest,
+            count(*) FILTER (WHERE $2::bigint IS NOT NULL AND ${DELIVERED_BEFORE_KEEP})::int AS "pastKeep"
+     FROM processed_inputs WHERE consumer = $1`,
+    [consumer, keepMs],
+  );
+  return result.rows[0]!;
+}
+
 /**
  * Deletes at most `rowsMax` of a consumer's ids last delivered more than `keepMs` milliseconds ago
  * by the database's clock (the one that stamped them), and returns how many it deleted.
  */
 export async function pruneProcessedInputs(q: Queryable, consumer: string, keepMs: number, rowsMax = PRUNE_ROWS_PER_STATEMENT): Promise<number> {
-  if (!Number.isSafeInteger(keepMs) || keepMs < 0) throw new Error(`pruneProcessedInputs: keepMs must be a whole number of milliseconds ≥ 0, got ${keepMs}`);
+  assertKeepMs(keepMs);
   const result = await q.query(
     `DELETE FROM processed_inputs WHERE ctid = ANY(ARRAY(
-       SELECT ctid FROM processed_inputs
-       WHERE consumer = $1 AND processed_at < now() - make_interval(secs => $2::double precision / 1000)
-       LIMIT $3))`,
+       SELECT ctid FROM processed_inputs WHERE consumer = $1 AND ${DELIVERED_BEFORE_KEEP} LIMIT $3))`,
     [consumer, keepMs, rowsMax],
   );
   return result.rowCount ?? 0;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { inputIdKeepMs, InputRetentionPolicy, REDELIVERY_MARGIN_MS, TopicRetention } from './input-retention';
+import { inputIdKeepMs, inputIdRetention, InputRetentionPolicy, REDELIVERY_MARGIN_MS, TopicRetention } from './input-retention';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,6 +38,14 @@ describe('how long an input id is kept after its latest delivery', () => {
   it('is forever when no topic could be read, and when the policy says so', () => {
     expect(inputIdKeepMs([], TOPICS)).toBeNull();
     expect(inputIdKeepMs([topic(DAY)], { kind: 'forever' })).toBeNull();
+  });
+
+  it('says why it is forever, naming the topic that keeps messages forever', () => {
+    expect(inputIdRetention([topic(DAY), { ...topic(-1), topic: 'in.v1' }], TOPICS)).toEqual({ keepMs: null, keptForever: 'in.v1 keeps messages forever (retention.ms -1)' });
+    expect(inputIdRetention([{ ...topic(DAY, DAY, true), topic: 'facts.v1' }], TOPICS)).toEqual({ keepMs: null, keptForever: 'facts.v1 keeps messages forever (cleanup.policy compact)' });
+    expect(inputIdRetention([], TOPICS)).toEqual({ keepMs: null, keptForever: 'none of its topics exists yet' });
+    expect(inputIdRetention([topic(DAY)], { kind: 'forever' })).toEqual({ keepMs: null, keptForever: 'the retention is forever' });
+    expect(inputIdRetention([topic(DAY, HOUR)], TOPICS)).toEqual({ keepMs: DAY + HOUR + REDELIVERY_MARGIN_MS, keptForever: null });
   });
 
   it("is at least the operator's minimum, and never shorter than the topics need however small that minimum", () => {

@@ -39,22 +39,33 @@ export const PRUNE_FIRST_RUN_WITHIN_MS = 300_000;
  */
 export const PRUNE_STOP_WAIT_MS = 2_000;
 
+/** How long a consumer keeps an input id after its latest delivery, and why forever when it does. */
+export type InputIdRetention = { readonly keepMs: number; readonly keptForever: null } | { readonly keepMs: null; readonly keptForever: string };
+
 /**
  * How long after its latest delivery an input id must be kept so that no delivery of it can come
- * after it is forgotten, or null: forever. An id can come again while a topic the consumer reads
- * holds a message with it (a redelivery, an operator's replay), and while that topic's dead-letter
- * topic holds one (a redrive sends a letter back to every consumer of the topic). A message is held
- * for its topic's retention plus up to a segment's time; compacted topics and retention -1 hold
- * messages forever, and so must the consumer.
+ * after it is forgotten, or forever (keepMs null, with the reason). An id can come again while a
+ * topic the consumer reads holds a message with it (a redelivery, an operator's replay), and while
+ * that topic's dead-letter topic holds one (a redrive sends a letter back to every consumer of the
+ * topic). A message is held for its topic's retention plus up to a segment's time; compacted topics
+ * and retention -1 hold messages forever, and so must the consumer.
  */
-export function inputIdKeepMs(topics: readonly TopicRetention[], policy: InputRetentionPolicy): number | null {
-  if (policy.kind === 'forever' || topics.length === 0) return null;
+export function inputIdRetention(topics: readonly TopicRetention[], policy: InputRetentionPolicy): InputIdRetention {
+  if (policy.kind === 'forever') return { keepMs: null, keptForever: 'the retention is forever' };
+  if (topics.length === 0) return { keepMs: null, keptForever: 'none of its topics exists yet' };
   let longestHoldMs = 0;
   for (const topic of topics) {
-    if (topic.compactedOnly || topic.retentionMs < 0) return null;
+    if (topic.compactedOnly || topic.retentionMs < 0) {
+      return { keepMs: null, keptForever: `${topic.topic} keeps messages forever (${topic.compactedOnly ? 'cleanup.policy compact' : 'retention.ms -1'})` };
+    }
     longestHoldMs = Math.max(longestHoldMs, topic.retentionMs + topic.segmentMs);
   }
-  return Math.max(policy.atLeastMs, longestHoldMs + REDELIVERY_MARGIN_MS);
+  return { keepMs: Math.max(policy.atLeastMs, longestHoldMs + REDELIVERY_MARGIN_MS), keptForever: null };
+}
+
+/** inputIdRetention's time alone: null is forever. */
+export function inputIdKeepMs(topics: readonly TopicRetention[], policy: InputRetentionPolicy): number | null {
+  return inputIdRetention(topics, policy).keepMs;
 }
 
 function numberSetting(topic: string, name: string, value: string | undefined): number {
@@ -156,20 +167,29 @@ export class ProcessedInputsPruner {
     if (!finished) this.options.log?.('warn', `stopped without waiting more than ${PRUNE_STOP_WAIT_MS} ms for a prune run in progress`);
   }
 
-  /** One run: reads the topics' settings, then deletes what they no longer need, a statement at a time. */
-  async runOnce(): Promise<PruneRun> {
-    const { db, kafka, namer, consumerName, topics, policy } = this.options;
+  /** The consumed topics' and their dead-letter topics' settings as the broker applies them now, and what they make of an id's keep. */
+  async retention(): Promise<InputIdRetention> {
+    const { kafka, namer, topics, policy } = this.options;
     const physical = topics.flatMap((topic) => [namer.physical(topic), namer.physical(deadLetterTopic(topic))]);
     const admin = kafka.admin();
     await admin.connect();
-    let retentions: TopicRetention[];
     try {
-      retentions = await topicRetentions(admin, physical);
+      return inputIdRetention(await topicRetentions(admin, physical), policy);
     } finally {
       await admin.disconnect();
     }
-    const keepMs = inputIdKeepMs(retentions, policy);
+  }
+
+  /** One run: reads the topics' settings, then deletes what they no longer need, a statement at a time. */
+  async runOnce(): Promise<PruneRun> {
+    const { keepMs } = await this.retention();
     if (keepMs === null || this.stopping) return { keepMs, deleted: 0, yielded: false };
+    return { keepMs, ...(await this.prune(keepMs)) };
+  }
+
+  /** Deletes the consumer's ids last delivered over keepMs ago, a statement at a time, unless another instance is at it. */
+  async prune(keepMs: number): Promise<{ deleted: number; yielded: boolean }> {
+    const { db, consumerName } = this.options;
     const rowsPerStatement = this.options.rowsPerStatement ?? PRUNE_ROWS_PER_STATEMENT;
     let deleted = 0;
     for (let statement = 0; statement < (this.options.statementsPerRunMax ?? PRUNE_STATEMENTS_PER_RUN_MAX); statement += 1) {
@@ -181,12 +201,12 @@ export class ProcessedInputsPruner {
         if (statement === 0) await summarizeProcessedInputs(tx);
         return pruneProcessedInputs(tx, consumerName, keepMs, rowsPerStatement);
       });
-      if (count === null) return { keepMs, deleted, yielded: true };
+      if (count === null) return { deleted, yielded: true };
       deleted += count;
       if (count > 0) this.options.onPruned?.(count);
       if (count < rowsPerStatement || this.stopping) break;
     }
     if (deleted > 0) this.options.log?.('info', `forgot ${deleted} processed input ids last delivered over ${Math.round(keepMs / 3_600_000)} h ago`, { deleted, keepMs });
-    return { keepMs, deleted, yielded: false };
+    return { deleted, yielded: false };
   }
 }
