@@ -114,6 +114,34 @@ describe('the message as a whole', () => {
     expect(reason.fields).toEqual([{ field: 'type', errors: [expect.stringContaining(type)] }]);
   });
 
+  test('a missing field is reported once as missing, not as every constraint it fails', () => {
+    const { lines: _lines, ...withoutLines } = ORDER;
+    const missing = reasonOf(send({ ...EVENT, data: withoutLines }));
+    expect(missing.fields).toEqual([{ field: 'data.lines', errors: ['lines is required'] }]);
+    const nested = reasonOf(send({ ...EVENT, data: { ...ORDER, lines: [{ lineId: 'line-1', sku: 'SKU-1' }] } }));
+    expect(nested.fields).toEqual([{ field: 'data.lines.0.quantity', errors: ['quantity is required'] }]);
+    const nulled = reasonOf(send({ ...EVENT, data: { ...ORDER, customerId: null } }));
+    expect(nulled.fields).toEqual([{ field: 'data.customerId', errors: ['customerId must not be null'] }]);
+    const { id: _id, ...withoutId } = EVENT;
+    expect(reasonOf(send(withoutId)).fields).toEqual([{ field: 'id', errors: ['id is required'] }]);
+  });
+
+  test('a present but wrong field keeps every constraint it fails', () => {
+    const reason = reasonOf(send({ ...EVENT, data: { ...ORDER, lines: 'many' } }));
+    expect(reason.fields).toHaveLength(1);
+    expect(reason.fields[0]!.field).toBe('data.lines');
+    expect(reason.fields[0]!.errors.length).toBeGreaterThan(1);
+    expect(reason.fields[0]!.errors).toContain('lines must be an array');
+  });
+
+  test('errors judged with their values (the HTTP pipe) report a missing field the same way', () => {
+    const { lines: _lines, ...withoutLines } = ORDER;
+    const errors = validateSync(plainToInstance(OrderPlacedData, withoutLines), { whitelist: true, forbidNonWhitelisted: true });
+    expect(fieldErrors(errors)).toEqual([{ field: 'lines', errors: ['lines is required'] }]);
+    const unknown = validateSync(plainToInstance(OrderPlacedData, { ...ORDER, extra: null }), { whitelist: true, forbidNonWhitelisted: true });
+    expect(fieldErrors(unknown)).toEqual([{ field: 'extra', errors: ['property extra should not exist'] }]);
+  });
+
   test('invalid data is reported with one entry per field and all of its errors', () => {
     const data = { ...ORDER, lines: [{ lineId: 'line-1', sku: 'SKU-1', quantity: 0.5 }] };
     const reason = reasonOf(send({ ...EVENT, data }));

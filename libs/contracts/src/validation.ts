@@ -90,20 +90,43 @@ function validateEvent(topic: string, json: unknown, typesTaken: ReadonlySet<str
 function dataFieldErrors(dataClass: MessageDataClass, data: unknown): FieldError[] {
   const plan = validationPlanOf(dataClass);
   if (plan !== null && isPlainObject(data) && passesPlan(plan, data, true)) return [];
-  return fieldErrors(validateSync(plainToInstance(dataClass, data), DATA_VALIDATOR_OPTIONS), 'data');
+  return fieldErrors(validateSync(plainToInstance(dataClass, data), DATA_VALIDATOR_OPTIONS), 'data', isPlainObject(data) ? data : undefined);
 }
 
 // Flattens class-validator's error tree into one entry per offending field, with dotted paths
 // such as "data.lines.0.quantity"; the HTTP layer returns the same shape in 400 bodies.
-export function fieldErrors(errors: readonly ValidationError[], prefix = ''): FieldError[] {
+export function fieldErrors(errors: readonly ValidationError[], prefix = '', validated?: object): FieldError[] {
   return errors.flatMap((error) => {
     // class-validator leaves the property empty when the value itself is unknown (not an instance).
     const property = error.property === undefined || error.property === '' ? undefined : error.property;
     const field = property === undefined ? prefix : prefix === '' ? property : `${prefix}.${property}`;
-    const own = Object.values(error.constraints ?? {});
-    const nested = fieldErrors(error.children ?? [], field);
+    const value = valueOf(error, property, validated);
+    const nested = fieldErrors(error.children ?? [], field, value.known && typeof value.value === 'object' && value.value !== null ? value.value : undefined);
+    const own = ownErrors(error, property, value);
     return own.length > 0 ? [{ field, errors: own }, ...nested] : nested;
   });
+}
+
+type KnownValue = { readonly known: true; readonly value: unknown } | { readonly known: false };
+
+// The HTTP pipe's errors carry the value they judged; the message path leaves values out of its
+// errors (they would travel into dead letters) and passes the validated object instead.
+function valueOf(error: ValidationError, property: string | undefined, validated: object | undefined): KnownValue {
+  if (Object.hasOwn(error, 'value')) return { known: true, value: error.value as unknown };
+  if (validated === undefined || property === undefined) return { known: false };
+  return { known: true, value: Object.hasOwn(validated, property) ? (validated as Record<string, unknown>)[property] : undefined };
+}
+
+// An absent field fails every constraint it has ("must be an array", "must contain at least 1
+// elements", ...); naming them all hides the one thing to fix, so it is reported as missing. An
+// optional field is never judged when absent, so this only speaks of required ones.
+function ownErrors(error: ValidationError, property: string | undefined, value: KnownValue): string[] {
+  const constraints = error.constraints ?? {};
+  const messages = Object.values(constraints);
+  if (messages.length === 0 || property === undefined || !value.known || 'whitelistValidation' in constraints) return messages;
+  if (value.value === undefined) return [`${property} is required`];
+  if (value.value === null) return [`${property} must not be null`];
+  return messages;
 }
 
 type ParsedJson = { readonly ok: true; readonly json: unknown } | { readonly ok: false; readonly reason: MessageRejection };
@@ -143,7 +166,7 @@ function envelopeAttributeErrors(attributes: Record<string, unknown>): FieldErro
   for (const name of CLOUD_EVENT_ATTRIBUTES) {
     if (Object.hasOwn(attributes, name)) Object.defineProperty(envelope, name, { value: attributes[name], enumerable: true });
   }
-  return fieldErrors(validateSync(envelope, { validationError: { target: false, value: false } }));
+  return fieldErrors(validateSync(envelope, { validationError: { target: false, value: false } }), '', attributes);
 }
 
 function extensionAttributeErrors(envelope: Record<string, unknown>): FieldError[] {

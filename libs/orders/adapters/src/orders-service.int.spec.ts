@@ -277,6 +277,13 @@ describe('orders service', () => {
       expect(body.fields.map((field) => field.field).sort()).toEqual(['extra', 'lines.0.quantity']);
     });
 
+    it('names a missing field once as missing', async () => {
+      const { lines: _lines, ...withoutLines } = order;
+      const response = await post('/orders', withoutLines);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { fields: unknown[] }).fields).toEqual([{ field: 'lines', errors: ['lines is required'] }]);
+    });
+
     it('answers 404 with a clear body for an unknown order', async () => {
       const unknown = `order-${randomUUID()}`;
       const got = await fetch(`${running.url}/orders/${unknown}`);
