@@ -141,6 +141,34 @@ describe('fulfillment facts', () => {
       expect(andBack).toEqual([]);
     });
 
+    it('starts a new net change after a fact that told the line its ETA', () => {
+      const revoked: FulfillmentEvent = {
+        type: 'AllocationRevoked',
+        data: { ...line, quantity: 1, allocatedQuantity: 0, remainingQuantity: 2, eta: '2026-12-08', etaConfidence: 'CONFIRMED', revokedAt: at },
+      };
+      const facts = factsOf([
+        input([change('2026-12-05', '2026-12-08')], 'input-1'),
+        input([revoked], 'input-2'),
+        input([change('2026-12-08', '2026-12-09')], 'input-3'),
+      ]);
+      // The customer was told 2026-12-08 by the revocation: the next change starts from there.
+      expect(facts.map((message) => (message.value as { type: string }).type)).toEqual(['LineEtaChanged', 'LineAllocationRevoked', 'LineEtaChanged']);
+      expect(dataOf(facts)[2]).toEqual(expect.objectContaining({ previousEta: '2026-12-08', eta: '2026-12-09' }));
+    });
+
+    it('publishes changes that net to nothing when an at-risk notice told the ETA between them', () => {
+      const atRisk: FulfillmentEvent = {
+        type: 'BackorderAtRisk',
+        data: { ...line, eta: '2026-12-08', etaConfidence: 'CONFIRMED', deadline: '2026-12-07T10:00:00.000Z', flaggedAt: at },
+      };
+      const facts = factsOf([input([change('2026-12-05', '2026-12-08'), atRisk], 'input-1'), input([change('2026-12-08', '2026-12-05')], 'input-2')]);
+      expect(dataOf(facts)).toEqual([
+        expect.objectContaining({ previousEta: '2026-12-05', eta: '2026-12-08' }),
+        expect.objectContaining({ eta: '2026-12-08', deadline: '2026-12-07' }),
+        expect.objectContaining({ previousEta: '2026-12-08', eta: '2026-12-05' }),
+      ]);
+    });
+
     it('nets the changes of one line per SKU, not across SKUs', () => {
       const facts = factsOf([
         input([change('2026-12-05', '2026-12-08')], 'input-1', 'SKU-1'),

@@ -121,18 +121,22 @@ function toFact(caused: CausedEvent): OutboxMessage | null {
   }
 }
 
-function etaChangeKey(sku: string, event: LineEtaChanged): string {
-  return `${sku}\u001f${event.data.orderId}\u001f${event.data.lineId}`;
+function lineOf(sku: string, data: { readonly orderId: string; readonly lineId: string }): string {
+  return `${sku}\u001f${data.orderId}\u001f${data.lineId}`;
 }
 
 /**
- * Within one batch only the net ETA change of a line is published: its first previous ETA and its
- * last ETA, at the place of its last change, and nothing when the two are equal. A decision already
- * emits at most one ETA change per line, so only lines that several inputs of the batch re-dated
- * need the lookup: `firstChange` holds their first change and `lastPosition` where their last is.
- * A reschedule re-dating 100,000 lines in a batch of its own builds no map of them.
+ * Within one batch only the net change of a run of a line's ETA changes is published: the run's
+ * first previous ETA and its last ETA, at the place of its last change, and nothing when the two
+ * are equal. A fact that tells the customer the line's ETA itself (a revocation, an at-risk
+ * notice) ends a run: the next change starts from the ETA that fact told, as the customer knows
+ * it. A decision already emits at most one ETA change per line, so only lines that several inputs
+ * of the batch re-dated need the lookup: `runAt` names the run of each of their changes by its
+ * position in the batch, `firstChange` holds a run's first change and `lastPosition` where its
+ * last is. A reschedule re-dating 100,000 lines in a batch of its own builds no map of them.
  */
 export interface EtaNetting {
+  readonly runAt: ReadonlyMap<number, string>;
   readonly firstChange: ReadonlyMap<string, LineEtaChanged>;
   readonly lastPosition: ReadonlyMap<string, number>;
 }
@@ -142,32 +146,41 @@ export function etaNettingOf(inputs: readonly DecidedInput[]): EtaNetting {
   for (const input of inputs) {
     if (input.events.some((event) => event.type === 'LineEtaChanged')) redatingInputs.set(input.sku, (redatingInputs.get(input.sku) ?? 0) + 1);
   }
+  const runAt = new Map<number, string>();
   const firstChange = new Map<string, LineEtaChanged>();
   const lastPosition = new Map<string, number>();
+  // Per line, how many facts telling its ETA came so far: the number of its current run.
+  const told = new Map<string, number>();
   let position = 0;
   for (const input of inputs) {
     if ((redatingInputs.get(input.sku) ?? 0) > 1) {
       input.events.forEach((event, index) => {
+        if (event.type === 'AllocationRevoked' || event.type === 'BackorderAtRisk') {
+          const line = lineOf(input.sku, event.data);
+          told.set(line, (told.get(line) ?? 0) + 1);
+        }
         if (event.type !== 'LineEtaChanged') return;
-        const key = etaChangeKey(input.sku, event);
-        if (!firstChange.has(key)) firstChange.set(key, event);
-        lastPosition.set(key, position + index);
+        const line = lineOf(input.sku, event.data);
+        const run = `${line}\u001f${told.get(line) ?? 0}`;
+        if (!firstChange.has(run)) firstChange.set(run, event);
+        lastPosition.set(run, position + index);
+        runAt.set(position + index, run);
       });
     }
     position += input.events.length;
   }
-  return { firstChange, lastPosition };
+  return { runAt, firstChange, lastPosition };
 }
 
-/** The change a line's fact reports: null where a later change of the batch reports it, or where it nets to nothing. */
+/** The change a line's fact reports: null where a later change of its run reports it, or where the run nets to nothing. */
 function netEtaChange(caused: CausedEvent, change: LineEtaChanged, netting: EtaNetting): LineEtaChanged | null {
   let net = change;
-  if (netting.firstChange.size > 0) {
-    const key = etaChangeKey(caused.sku, change);
-    const first = netting.firstChange.get(key);
-    if (first !== undefined && netting.lastPosition.get(key) !== caused.position) return null;
+  const run = netting.runAt.get(caused.position);
+  if (run !== undefined) {
+    if (netting.lastPosition.get(run) !== caused.position) return null;
+    const first = netting.firstChange.get(run)!;
     // A line changed once in the batch (every line of a reschedule) keeps its event, uncopied.
-    if (first !== undefined && first !== change) {
+    if (first !== change) {
       net = { type: 'LineEtaChanged', data: { ...change.data, previousEta: first.data.previousEta, previousEtaConfidence: first.data.previousEtaConfidence } };
     }
   }

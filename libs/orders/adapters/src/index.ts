@@ -1,4 +1,6 @@
 export * from './orders.module';
+export { orderCommandOf } from './order-intake/order-intake.consumer';
+export { lineFactOf } from './fulfillment-facts/fulfillment-facts.consumer';
 export * from './migrations';
 export * from './order-stream/order-batch';
 export * from './order-stream/order-messages';

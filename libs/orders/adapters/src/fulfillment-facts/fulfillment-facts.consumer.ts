@@ -18,7 +18,7 @@ import { OrderStates } from '../order-stream/order-states';
 
 // The contract validated every field and refused unknown ones, so the data already has the
 // domain's shape. The saga's ledger changes are on a topic of their own, not read here.
-function lineFactOf(event: FulfillmentLineFact): LineFact {
+export function lineFactOf(event: FulfillmentLineFact): LineFact {
   switch (event.type) {
     case LINE_DECIDED:
       return { type: 'LineDecided', data: event.data };

@@ -6,7 +6,8 @@ import { OrderCommand } from '@restock/orders-domain';
 import { runOrderCommands } from '../order-stream/order-batch';
 import { OrderStates } from '../order-stream/order-states';
 
-function commandOf(message: EcommerceOrderMessage): OrderCommand {
+/** The order command an e-commerce platform's message (already validated) asks for. */
+export function orderCommandOf(message: EcommerceOrderMessage): OrderCommand {
   const metadata = { inputId: message.id, now: message.time };
   switch (message.type) {
     case ORDER_PLACED: {
@@ -34,7 +35,7 @@ export class OrderIntakeConsumer {
 
   @EventPattern(TOPICS.ecommerceOrders)
   async handle(@Payload() inputs: ConsumedInput[], @Ctx() context: KafkaBatchContext): Promise<HandlerOutcome> {
-    const commands = inputs.map((input) => ({ inputId: input.event.id, command: commandOf(input.event as EcommerceOrderMessage) }));
+    const commands = inputs.map((input) => ({ inputId: input.event.id, command: orderCommandOf(input.event as EcommerceOrderMessage) }));
     return runOrderCommands(context.transaction, commands, this.orderStates);
   }
 }
