@@ -85,6 +85,10 @@ const stepArbitrary = fc.record({
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('adjust' as const), sku: skuIndex, delta: fc.integer({ min: -4, max: 4 }) }) },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('ship' as const), pick, quantity: fc.integer({ min: 1, max: 5 }) }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const), daysLater: fc.integer({ min: 0, max: 3 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('define' as const), sku: skuIndex, policy: policyArbitrary }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('discontinue' as const), sku: skuIndex }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('expedite' as const), pick }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('hold' as const), pick }) },
     {
       weight: 12,
       arbitrary: fc.record({
@@ -311,10 +315,23 @@ class World {
       case 'adjust':
         return this.toSaga(SKUS[action.sku], { type: 'AdjustStock', data: { countId: this.nextId('C'), delta: action.delta }, metadata: this.metadata() });
       case 'ship': {
-        const lines = this.orders.flatMap((order) => order.lines.map((line) => ({ orderId: order.orderId, ...line })));
-        if (lines.length === 0) return;
-        const { orderId, lineId, sku } = lines[action.pick % lines.length]!;
+        const line = this.lineAt(action.pick);
+        if (line === undefined) return;
+        const { orderId, lineId, sku } = line;
         return this.toSaga(sku, { type: 'RecordShipment', data: { shipmentId: this.nextId('S'), orderId, lineId, quantity: action.quantity }, metadata: this.metadata() });
+      }
+      case 'define':
+        return this.toSaga(SKUS[action.sku], { type: 'DefineProduct', data: action.policy, metadata: this.metadata() });
+      case 'discontinue':
+        return this.toSaga(SKUS[action.sku], { type: 'DiscontinueProduct', data: {}, metadata: this.metadata() });
+      case 'expedite':
+      case 'hold': {
+        // Operator actions on a line's place in the queue reach the saga directly.
+        const line = this.lineAt(action.pick);
+        if (line === undefined) return;
+        const { orderId, lineId, sku } = line;
+        const type = action.kind === 'expedite' ? ('ExpediteLine' as const) : ('HoldLine' as const);
+        return this.toSaga(sku, { type, data: { orderId, lineId, reason: 'operator' }, metadata: this.metadata() });
       }
       case 'tick':
         this.clockMs += action.daysLater * MS_PER_DAY;
@@ -340,6 +357,11 @@ class World {
       if (sagaWaiting.length > 0) this.sagaBatch(sagaWaiting.map((sku) => ({ sku, count: 4 })));
       for (const sku of factsWaiting) this.ordersBatch(sku, 5);
     }
+  }
+
+  private lineAt(pick: number): { orderId: string; lineId: string; sku: string } | undefined {
+    const lines = this.orders.flatMap((order) => order.lines.map((line) => ({ orderId: order.orderId, ...line })));
+    return lines.length === 0 ? undefined : lines[pick % lines.length];
   }
 
   private metadata(): { now: string; inputId: string } {
@@ -468,7 +490,7 @@ describe('customer updates across orders and the fulfillment saga, over random r
     fc.assert(
       fc.property(
         fc.array(policyArbitrary, { minLength: SKUS.length, maxLength: SKUS.length }),
-        fc.array(stepArbitrary, { minLength: Number(process.env.FC_MIN_STEPS ?? 1), maxLength: STEPS_PER_RUN }),
+        fc.array(stepArbitrary, { minLength: Number(process.env.FC_MIN_STEPS ?? 1), maxLength: STEPS_PER_RUN, size: 'max' }),
         (policies, steps) => {
           const world = new World();
           SKUS.forEach((sku, index) => world.define(sku, policies[index]!));
