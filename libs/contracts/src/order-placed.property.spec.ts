@@ -47,7 +47,7 @@ const orderPlaced: fc.Arbitrary<OrderPlaced> = fc
       placedAt: timestamp,
       lines: fc.uniqueArray(
         fc.record({ lineId: entityId, sku, quantity: fc.integer({ min: 1, max: QUANTITY_MAX }) }),
-        { minLength: 1, maxLength: ORDER_LINES_GENERATED_MAX, selector: (line) => line.lineId },
+        { minLength: 1, maxLength: ORDER_LINES_GENERATED_MAX, size: 'max', selector: (line) => line.lineId },
       ),
     }),
   })

@@ -106,7 +106,7 @@ describe('fulfillment facts', () => {
         rejected: fc.nat({ max: 5 }),
       });
       fc.assert(
-        fc.property(fc.array(decision, { maxLength: 30 }), (decisions) => {
+        fc.property(fc.array(decision, { maxLength: 30, size: 'max' }), (decisions) => {
           const bySku = acceptedDemandBySku(decisions.map((d) => accepted(d.sku, d.acceptedAt, d.allocated, d.backordered, d.rejected)));
           const expected = new Map<string, number>();
           for (const d of decisions) {

@@ -129,7 +129,7 @@ describe('replenishment review', () => {
 
     it('never suggests twice without the position rising above the reorder point in between, and every suggestion lifts the position above it', () => {
       fc.assert(
-        fc.property(fc.array(reviewArbitrary, { minLength: 1, maxLength: 40 }), (reviews) => {
+        fc.property(fc.array(reviewArbitrary, { minLength: 1, maxLength: 40, size: 'max' }), (reviews) => {
           let state: ReplenishmentState = initialReplenishmentState();
           let outstanding = false;
           for (const command of reviews.map(commandOf)) {
@@ -154,7 +154,7 @@ describe('replenishment review', () => {
 
     it('never leaves an armed, plannable SKU at or below a positive reorder point unsuggested', () => {
       fc.assert(
-        fc.property(fc.array(reviewArbitrary, { minLength: 1, maxLength: 40 }), (reviews) => {
+        fc.property(fc.array(reviewArbitrary, { minLength: 1, maxLength: 40, size: 'max' }), (reviews) => {
           let state: ReplenishmentState = initialReplenishmentState();
           for (const command of reviews.map(commandOf)) {
             state = decideReplenishment(command, state).reduce(evolveReplenishment, state);

@@ -125,7 +125,7 @@ describe('stock on hand of a SKU', () => {
           return count(id, f.quantity, f.warehouse);
         });
         const redelivery = fc.record({ original: fc.nat({ max: commands.length - 1 }), later: fc.nat({ max: 100 }) });
-        return fc.array(redelivery, { maxLength: 30 }).map((redeliveries) => {
+        return fc.array(redelivery, { maxLength: 30, size: 'max' }).map((redeliveries) => {
           const sequence = [...commands];
           // A redelivery arrives somewhere after the original delivery.
           for (const { original, later } of redeliveries) {
