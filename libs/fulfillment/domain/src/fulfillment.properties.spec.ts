@@ -393,7 +393,8 @@ describe('fulfillment of one SKU over random input sequences', () => {
         const replayed = model.history.reduce((replay, event) => evolve(replay, event), initialState(SKU));
         expectSame(snapshot(replayed), snapshot(model.state), 'a full replay must rebuild the state');
       }),
-      { numRuns: NUM_RUNS },
+      // FC_SEED and FC_PATH replay a reported failure.
+      { numRuns: NUM_RUNS, seed: process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED), path: process.env.FC_PATH },
     );
   });
 });
