@@ -68,8 +68,11 @@ function parse(message) {
   }
 }
 
-/** The customer's reading of the update stream: per line, the ETA last told, what is allocated and what waits. */
-function etasAsTold(updates) {
+/**
+ * The customer's reading of the update stream: per line, the ETA last told, what is allocated and
+ * what waits. An ETA change must start from the ETA the customer was last told.
+ */
+function etasAsTold(updates, findings) {
   const lines = new Map();
   const line = (orderId, lineId) => {
     const key = `${orderId}/${lineId}`;
@@ -89,6 +92,7 @@ function etasAsTold(updates) {
     const entry = line(data.orderId, data.lineId);
     switch (type) {
       case 'OrderLineEtaChanged':
+        if (data.previousEta !== entry.eta) findings.add('eta', `${data.orderId}/${data.lineId}: ETA change from ${data.previousEta}, but the customer was told ${entry.eta}`);
         entry.eta = data.eta;
         break;
       case 'OrderLineAllocationRevoked':
@@ -137,7 +141,7 @@ function checkOrders(workload, views, updatesByOrder, findings) {
       findings.add('lost', `order ${order.orderId} is unknown to GET /orders`, order.lines.length);
       continue;
     }
-    const told = etasAsTold((updatesByOrder.get(order.orderId) ?? []).map((update) => update));
+    const told = etasAsTold(updatesByOrder.get(order.orderId) ?? [], findings);
     for (const sent of order.lines) {
       const line = view.lines.find((candidate) => candidate.lineId === sent.lineId);
       if (!line || line.sku !== sent.sku || line.quantity !== sent.quantity) {
