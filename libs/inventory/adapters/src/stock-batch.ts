@@ -5,13 +5,13 @@ import { decide, evolve, initialState, InventoryRejection, StockCommand, StockEv
 
 export const SOURCE = 'restock/inventory';
 
-interface InputCommand {
+export interface InputCommand {
   readonly inputId: string;
   readonly time: string;
   readonly command: StockCommand;
 }
 
-interface DecidedEvent {
+export interface DecidedStockEvent {
   readonly id: string;
   readonly event: StockEvent;
   readonly causation: InputCommand;
@@ -84,7 +84,7 @@ async function loadStocks(tx: Queryable, skus: readonly string[], factKeys: read
 }
 
 /** Maps a domain event to the public inventory event the saga reads. */
-function toIntegrationEvent({ id, event, causation }: DecidedEvent): OutboxMessage {
+export function stockEventMessage({ id, event, causation }: DecidedStockEvent): OutboxMessage {
   const envelope = { id, source: SOURCE, time: causation.time, causationid: causation.inputId };
   const value = (() => {
     switch (event.type) {
@@ -156,7 +156,7 @@ export async function handleStockBatch(tx: Queryable, commands: readonly InputCo
   const skus = [...new Set(commands.map(({ command }) => command.data.sku))];
   const loaded = await loadStocks(tx, skus, [...new Set(commands.map(({ command }) => warehouseFactOf(command).key))]);
   const states = new Map([...loaded].map(([sku, stock]) => [sku, stock.state]));
-  const decided: DecidedEvent[] = [];
+  const decided: DecidedStockEvent[] = [];
   const rejected: Rejection[] = [];
   for (const causation of commands) {
     const sku = causation.command.data.sku;
@@ -180,6 +180,6 @@ export async function handleStockBatch(tx: Queryable, commands: readonly InputCo
     })),
   );
   await saveStock(tx, decided.map(({ event }) => event), states);
-  await enqueue(tx, decided.map(toIntegrationEvent));
+  await enqueue(tx, decided.map(stockEventMessage));
   return { rejected };
 }

@@ -16,13 +16,13 @@ import { loadSupplies, recordHistory, saveLines, streamIdOf } from './sku-supply
 
 export const SOURCE = 'restock/supplier-receipts';
 
-interface InputCommand {
+export interface InputCommand {
   readonly inputId: string;
   readonly time: string;
   readonly command: SupplyCommand;
 }
 
-interface DecidedEvent {
+export interface DecidedSupplyEvent {
   readonly id: string;
   readonly event: SupplyEvent;
   readonly causation: InputCommand;
@@ -75,7 +75,7 @@ function entityOf(event: SupplyEvent): string {
 }
 
 /** Maps a domain event to the public supply event the saga and inventory read. */
-function toIntegrationEvent({ id, event, causation }: DecidedEvent): OutboxMessage {
+export function supplyEventMessage({ id, event, causation }: DecidedSupplyEvent): OutboxMessage {
   const envelope = { id, source: SOURCE, time: causation.time, causationid: causation.inputId };
   const value = (() => {
     switch (event.type) {
@@ -131,7 +131,7 @@ export async function handleSupplyBatch(tx: Queryable, commands: readonly InputC
   const { skus, purchaseOrderIds, receiptIds } = referencedIds(commands);
   const loaded = await loadSupplies(tx, skus, purchaseOrderIds, receiptIds);
   const states = new Map<string, SupplyState>([...loaded].map(([sku, supply]) => [sku, supply.state]));
-  const decided: DecidedEvent[] = [];
+  const decided: DecidedSupplyEvent[] = [];
   const rejected: Rejection[] = [];
   for (const causation of commands) {
     const sku = causation.command.data.sku;
@@ -156,7 +156,7 @@ export async function handleSupplyBatch(tx: Queryable, commands: readonly InputC
   );
   await saveLines(tx, changedLines(decided, states));
   await recordHistory(tx, decided);
-  await enqueue(tx, decided.map(toIntegrationEvent));
+  await enqueue(tx, decided.map(supplyEventMessage));
   return { rejected };
 }
 
