@@ -3,9 +3,9 @@ import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { QUANTITY_MAX } from '@restock/contracts';
 import { Database } from '@restock/event-store';
-import { availability, backorderQueue } from '@restock/fulfillment-domain';
+import { availability, backorderQueue, FulfillmentState, stateAt, timeIsDue } from '@restock/fulfillment-domain';
 import { CLOCK, Clock } from './clock';
-import { SkuStates } from './sku-states';
+import { LoadedSku, SkuStates } from './sku-states';
 
 export class AvailabilityQuery {
   @Type(() => Number)
@@ -22,6 +22,14 @@ function unknownSku(sku: string): NotFoundException {
 /** What the storefront asks: can this be ordered, and when would it ship; and the queue behind it. */
 @Controller()
 export class AvailabilityController {
+  /**
+   * Per loaded SKU state, that state as time left it when last asked, while time has nothing more
+   * to change. Availability answers as of now; after midnight UTC or a passed deadline, until the
+   * SKU's next input or tick, that means a walk of its queue on a copy, done once here and not
+   * for every request. A new decision replaces the loaded entry, and with it this one.
+   */
+  private readonly asOfNow = new WeakMap<LoadedSku, FulfillmentState>();
+
   constructor(
     private readonly db: Database,
     private readonly states: SkuStates,
@@ -31,9 +39,18 @@ export class AvailabilityController {
   @Get('availability/:sku')
   async availability(@Param('sku') sku: string, @Query() query: AvailabilityQuery) {
     const loaded = await this.states.read(this.db, sku);
-    const answer = loaded ? availability(loaded.state, query.quantity, this.clock.now().toISOString()) : null;
+    const now = this.clock.now();
+    const answer = loaded ? availability(this.stateAt(loaded, now), query.quantity, now.toISOString()) : null;
     if (!answer) throw unknownSku(sku);
     return { sku, quantity: query.quantity, ...answer };
+  }
+
+  private stateAt(loaded: LoadedSku, now: Date): FulfillmentState {
+    const known = this.asOfNow.get(loaded);
+    if (known !== undefined && !timeIsDue(known, now.getTime())) return known;
+    const current = stateAt(loaded.state, now.toISOString());
+    if (current !== loaded.state) this.asOfNow.set(loaded, current);
+    return current;
   }
 
   @Get('backorders/:sku')

@@ -157,6 +157,30 @@ describe('fulfillment saga service', () => {
     expect(page).toMatch(/restock_inputs_processed_total\{topic="restock\.orders\.events\.v1"[^}]*\} 3/);
   });
 
+  it('answers availability as of now: a deadline that passed since the last input frees the supply its line held', async () => {
+    const expiring = `SKU-X-${randomUUID().slice(0, 8)}`;
+    const defined = { sku: expiring, name: 'Lamp', backorderable: true, maxBackorderDays: 1, leadTimeDays: null, onLimitExceeded: 'CANCEL', definedAt: '2026-12-01T00:00:00Z' };
+    await running.kafka.publish(TOPICS.catalogEvents, [{ key: expiring, value: input('ProductDefined', '2026-12-01T00:00:00Z', defined) }]);
+    const supply = { purchaseOrderId: 'PO-X', sku: expiring, supplierId: 'SUP-1', orderedQuantity: 4, remainingQuantity: 4, expectedAt: '2026-12-02T08:00:00Z' };
+    await running.kafka.publish(TOPICS.supplyEvents, [{ key: expiring, value: input('SupplyExpected', '2026-12-01T01:00:00Z', supply) }]);
+    const ask = async () => (await (await fetch(`${running.url}/availability/${expiring}?quantity=4`)).json()) as { status: string; eta: string | null };
+    clock.at = '2026-12-01T12:00:00Z';
+    await eventually(async () => ((await ask()).status === 'BACKORDER' ? true : undefined));
+    const line = { orderId: 'X-1', lineId: '1', sku: expiring, quantity: 4, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' };
+    await running.kafka.publish(TOPICS.orderEvents, [{ key: expiring, value: input('OrderLinePlaced', '2026-12-01T10:00:00Z', line) }]);
+    // X-1 holds the whole purchase order until its deadline, 2026-12-02T10:00.
+    await eventually(async () => ((await ask()).status === 'OUT_OF_STOCK' ? true : undefined));
+    try {
+      // Past the deadline, before any input or tick has cancelled X-1: a line placed now would get the purchase order.
+      clock.at = '2026-12-02T11:00:00Z';
+      expect(await ask()).toMatchObject({ status: 'BACKORDER', eta: '2026-12-02' });
+      expect(await ask()).toMatchObject({ status: 'BACKORDER', eta: '2026-12-02' });
+      expect(((await (await fetch(`${running.url}/backorders/${expiring}`)).json()) as { lines: unknown[] }).lines).toHaveLength(1);
+    } finally {
+      clock.at = '2026-12-02T09:00:00Z';
+    }
+  });
+
   it('ticks only SKUs with a queue', async () => {
     const ticked = await running.service.app.get(DeadlineTicker).tick();
     expect(ticked).toBeGreaterThanOrEqual(1);

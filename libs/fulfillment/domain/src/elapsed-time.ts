@@ -1,5 +1,6 @@
-import { dayOfMs, formatDay } from './calendar';
-import { type DecisionDraft, apply, reviewWaitingLines } from './decision-draft';
+import { dayOfMs, formatDay, instantMs } from './calendar';
+import { type DecisionDraft, apply, currentState, openDraft, reviewWaitingLines } from './decision-draft';
+import type { FulfillmentState } from './fulfillment-state';
 import type { Eta } from './eta-projection';
 import type { EtaChangeCause } from './events';
 
@@ -10,17 +11,38 @@ import type { EtaChangeCause } from './events';
  */
 export function catchUpWithTime(draft: DecisionDraft): void {
   const state = draft.base;
-  const today = dayOfMs(draft.nowMs);
-  const newDay = state.queue.length > 0 && (state.etasReviewedOn === null || today > state.etasReviewedOn);
-  const earliestDeadline = state.deadlineWatch[0];
-  const deadlinePassed = earliestDeadline !== undefined && draft.nowMs > earliestDeadline.deadlineMs;
-  if (!newDay && !deadlinePassed) {
+  if (!timeIsDue(state, draft.nowMs)) {
     return;
   }
-  if (newDay) {
+  const today = dayOfMs(draft.nowMs);
+  if (isNewDay(state, today)) {
     apply(draft, { type: 'EtasReviewed', data: { reviewedOn: formatDay(today) } });
   }
   reviewWaitingLines(draft, causeOfElapsedTime);
+}
+
+function isNewDay(state: FulfillmentState, today: number): boolean {
+  return state.queue.length > 0 && (state.etasReviewedOn === null || today > state.etasReviewedOn);
+}
+
+/** Whether time has something to change at `nowMs`: a new day for a queue, or a passed deadline. */
+export function timeIsDue(state: FulfillmentState, nowMs: number): boolean {
+  const earliestDeadline = state.deadlineWatch[0];
+  return isNewDay(state, dayOfMs(nowMs)) || (earliestDeadline !== undefined && nowMs > earliestDeadline.deadlineMs);
+}
+
+/**
+ * The state as time has left it at `now`, before any input: what a decision at `now` starts from.
+ * `state` itself is not changed; when time has nothing to change, it is returned as it is.
+ */
+export function stateAt(state: FulfillmentState, now: string): FulfillmentState {
+  // Checked before a draft is opened: availability asks thousands of times a second, nearly always with nothing due.
+  if (!timeIsDue(state, instantMs(now, 'now'))) {
+    return state;
+  }
+  const draft = openDraft(state, now);
+  catchUpWithTime(draft);
+  return currentState(draft);
 }
 
 /** Time only pushes estimates later; a line moves earlier only because lines ahead of it expired. */

@@ -5,7 +5,7 @@ import type { FulfillmentEvent } from './events';
 import { evolve } from './evolve';
 import { waitingLinesInOrder } from './backorder-queue';
 import { type FulfillmentState, type OrderLine, initialState } from './fulfillment-state';
-import { type WaitingLine, backorderQueue, ledger, openLine, openLines } from './read-models';
+import { type WaitingLine, availability, backorderQueue, ledger, openLine, openLines } from './read-models';
 import { restore, restoreFrom, snapshot, snapshotHead, snapshotLines } from './snapshot';
 import * as command from './testing/fulfillment-commands';
 import { SKU } from './testing/given-when-then';
@@ -323,6 +323,37 @@ function checkInvariants(model: Model, queueBefore: WaitingLine[], events: reado
   expectSame(snapshot(restoreFrom(snapshotHead(state), snapshotLines(state))), saved, 'a snapshot in parts must round-trip');
 }
 
+/**
+ * What GET /availability promises for `quantity` now is what a line of that quantity placed now
+ * gets: IN_STOCK is allocated at once; BACKORDER waits with exactly the ETA shown, after what is
+ * available now; OUT_OF_STOCK and DISCONTINUED get no more than what is available now.
+ */
+function checkAvailabilityPromise(state: FulfillmentState, quantity: number, now: string): void {
+  const shown = availability(state, quantity, now);
+  if (shown === null) return;
+  const decision = decide(command.placeLine(now, 'ASKING', quantity, now), state);
+  must(decision.status === 'DECIDED', 'a line of a defined product is decided', { shown, decision });
+  if (decision.status !== 'DECIDED') return;
+  const accepted = decision.events.find((event) => event.type === 'LineAccepted');
+  must(accepted !== undefined, 'a placed line is accepted or rejected', decision.events);
+  if (accepted?.type !== 'LineAccepted') return;
+  const got = accepted.data;
+  const context = { shown, got };
+  switch (shown.status) {
+    case 'IN_STOCK':
+      must(got.allocatedQuantity === quantity, 'IN_STOCK: the line is allocated at once', context);
+      return;
+    case 'BACKORDER':
+      must(got.allocatedQuantity === shown.availableNow && got.backorderedQuantity === quantity - shown.availableNow, 'BACKORDER: what is available now is allocated, the rest waits', context);
+      must(got.eta === shown.eta && got.etaConfidence === shown.etaConfidence, 'BACKORDER: the line waits with the ETA shown', context);
+      return;
+    case 'OUT_OF_STOCK':
+    case 'DISCONTINUED':
+      must(got.backorderedQuantity === 0 && got.allocatedQuantity <= shown.availableNow, `${shown.status}: nothing waits and no more than shown is allocated`, context);
+      return;
+  }
+}
+
 /** A plain check: jest's expect is too slow for the thousands of checks of every step. */
 function must(condition: boolean, invariant: string, context: unknown): void {
   if (!condition) {
@@ -386,6 +417,7 @@ describe('fulfillment of one SKU over random input sequences', () => {
         steps.forEach((step, index) => {
           try {
             model.run(step);
+            for (const quantity of [1, 4]) checkAvailabilityPromise(model.state, quantity, model.now());
           } catch (error) {
             throw new Error(`step ${index}: ${JSON.stringify(model.lastInput)}\n${String(error)}`);
           }

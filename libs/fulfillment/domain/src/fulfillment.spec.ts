@@ -567,6 +567,24 @@ describe('fulfillment of one SKU', () => {
       expect(availability(stateAfter([defineProduct(DEC_1, { leadTimeDays: 31 })]), 1, DEC_1)).toMatchObject({ status: 'OUT_OF_STOCK' });
     });
 
+    it('answers as of now, after what time changed since the last input: a passed deadline frees the supply its line held', () => {
+      // A's deadline (a day after it was placed) passes at 2026-12-02T10:00 and no input has come since.
+      const state = stateAfter([
+        defineProduct(DEC_1, { maxBackorderDays: 1, leadTimeDays: null, onLimitExceeded: 'CANCEL' }),
+        addSupply(DEC_1, 'PO-1', 4, '2026-12-02T08:00:00Z'),
+        placeLine(DEC_1, 'A', 4),
+      ]);
+      const later = '2026-12-02T11:00:00Z';
+      expect(availability(state, 4, DEC_1)).toMatchObject({ status: 'OUT_OF_STOCK' });
+      expect(availability(state, 4, later)).toEqual({ status: 'BACKORDER', canOrder: true, availableNow: 0, eta: '2026-12-02', etaConfidence: 'CONFIRMED' });
+      const placed = decide(placeLine(later, 'B', 4), state);
+      expect(placed.status === 'DECIDED' && placed.events.find((event) => event.type === 'LineAccepted')?.data).toMatchObject({
+        status: 'BACKORDERED',
+        eta: '2026-12-02',
+        etaConfidence: 'CONFIRMED',
+      });
+    });
+
     it('is DISCONTINUED for a discontinued product', () => {
       expect(availability(stateAfter([defineProduct(DEC_1), discontinueProduct(DEC_1)]), 1, DEC_1)).toMatchObject({
         status: 'DISCONTINUED',

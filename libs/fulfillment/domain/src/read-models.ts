@@ -1,5 +1,6 @@
 import { headLine, waitingLinesInOrder } from './backorder-queue';
 import { addDaysToMs, dayOfMs, formatOptionalDay, instantMs } from './calendar';
+import { stateAt } from './elapsed-time';
 import { NO_ETA, projectNewDemand, pipelineInArrivalOrder } from './eta-projection';
 import type { Day, Instant } from './events';
 import { type EtaConfidence, type FulfillmentState, availableToPromise, lineKey } from './fulfillment-state';
@@ -19,7 +20,10 @@ export interface Availability {
  * What the storefront shows for `quantity` units ("Availability status"); null for an unknown SKU.
  * It answers exactly what placing the line now would decide.
  */
-export function availability(state: FulfillmentState, quantity: number, now: Instant): Availability | null {
+export function availability(stored: FulfillmentState, quantity: number, now: Instant): Availability | null {
+  // Time may have changed the SKU since its last input (a passed deadline cancels waiting units, a
+  // passed estimate moves on): the answer is about now, as a decision now would start from it.
+  const state = stateAt(stored, now);
   if (state.catalog.status === 'UNDEFINED') {
     return null;
   }
