@@ -41,7 +41,8 @@ export interface QueueReview {
 export interface KnownUnchanged {
   /**
    * Every waiting unit is covered by the same purchase-order line as before: the decision took as
-   * many units off the front of the queue as off the purchase-order line that arrives first.
+   * many units off the front of the queue as off the purchase-order line that arrives first. It
+   * says nothing of units beyond the pipeline: a walk stops on it only with `estimates` too.
    */
   readonly coverage: boolean;
   /**
@@ -195,8 +196,12 @@ export function reviewQueue(state: FulfillmentState, policy: ProductPolicy, nowM
       eta.confidence === line.etaConfidence &&
       (unchanged.stopAfterRank === undefined || line.rank > unchanged.stopAfterRank)
     ) {
-      // Each later line's ETA is the later of its own and this one's, and its own is as before.
-      if (unchanged.coverage || (unchanged.estimates && uncovered > 0)) {
+      // Each later line's ETA is the later of its own and this one's, and its own is as before:
+      // its covered units are covered as before, and its units beyond the pipeline (there are
+      // some behind a line that is not fully covered) are estimated as before. With the same
+      // coverage but another latest expected day (a receipt took the last purchase-order line
+      // whole), estimates behind can move although this line's did not.
+      if (unchanged.estimates && (unchanged.coverage || uncovered > 0)) {
         return { revisedLines, revisedEtas, cancellations, atRisk, stoppedAt: line };
       }
     }

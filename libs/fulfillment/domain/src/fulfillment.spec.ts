@@ -277,6 +277,26 @@ describe('fulfillment of one SKU', () => {
           { type: 'LineEtaChanged', data: { orderId: 'C', eta: '2026-12-05', etaConfidence: 'CONFIRMED', cause: 'QUEUE_MOVED' } },
         );
     });
+    it('re-estimates the lines behind when a receipt takes the last purchase-order line whole', () => {
+      // H (expedited ahead of L) waits for 3: 2 on PO-1 (2026-12-05), 1 estimated. L's estimate is
+      // the latest expected day, 2026-12-05, later than its acceptance + 3 days (2026-12-04). Once
+      // PO-1 is received whole there is no expected day left, L's own estimate has passed, and it
+      // becomes today + 3 days. H's ETA does not move, so a walk that stopped there missed L.
+      const midnight = '2026-12-05T00:00:00Z';
+      given(
+        defineProduct(DEC_1, { leadTimeDays: 3, maxBackorderDays: 3, onLimitExceeded: 'NOTIFY' }),
+        placeLine('2026-12-01T21:22:00Z', 'L', 1),
+        placeLine('2026-12-02T12:34:00Z', 'H', 3),
+        expediteLine('2026-12-02T13:00:00Z', 'H'),
+        addSupply(midnight, 'PO-1', 2, midnight),
+      )
+        .when(receiveStock(midnight, 'R1', 2, 'PO-1'))
+        .then(
+          { type: 'StockReceived', data: { pipelineQuantity: 2 } },
+          { type: 'StockAllocated', data: { orderId: 'H', quantity: 2, remainingQuantity: 1 } },
+          { type: 'LineEtaChanged', data: { orderId: 'L', previousEta: '2026-12-05', eta: '2026-12-08', etaConfidence: 'ESTIMATED' } },
+        );
+    });
   });
 
   describe('when a customer cancels (rule 5)', () => {
