@@ -3,12 +3,12 @@ import {
   ORDER_CANCELLED,
   ORDER_PLACED,
   TOPICS,
-  validateMessage,
   type CloudEvent,
   type EcommerceOrderMessage,
   type FulfillmentLineFact,
 } from '@restock/contracts';
 import type { ConsumedInput } from '@restock/messaging';
+import { crossing, minSteps, must, runOptions, runSteps } from './property-runs';
 import {
   decide as decideSku,
   evolve as evolveSku,
@@ -33,7 +33,7 @@ import { lineFactOf, orderCommandOf, outboxMessagesOf } from '@restock/orders-ad
  * other lines in any order. Pure: nothing is stored or sent.
  */
 
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 500);
+const NUM_RUNS = 500;
 const STEPS_PER_RUN = 100;
 const SKUS = ['SKU-A', 'SKU-B', 'SKU-C'] as const;
 const MS_PER_MINUTE = 60_000;
@@ -102,20 +102,11 @@ const stepArbitrary = fc.record({
 
 type Step = typeof stepArbitrary extends fc.Arbitrary<infer S> ? S : never;
 
-function must(condition: boolean, invariant: string, context: unknown): void {
-  if (!condition) throw new Error(`invariant broken: ${invariant}\n${JSON.stringify(context)}`);
-}
 
 function lineKey(orderId: string, lineId: string): string {
   return `${orderId}/${lineId}`;
 }
 
-/** A message as the next service reads it: serialized, then validated against its topic's contract. */
-function crossing(topic: string, value: unknown): CloudEvent {
-  const result = validateMessage(topic, JSON.stringify(value));
-  if (!result.ok) throw new Error(`a message on ${topic} breaks its contract: ${JSON.stringify(result.reason)}\n${JSON.stringify(value)}`);
-  return result.event;
-}
 
 /** What one customer knows of one line, from the updates alone. */
 interface ToldLine {
@@ -490,23 +481,16 @@ describe('customer updates across orders and the fulfillment saga, over random r
     fc.assert(
       fc.property(
         fc.array(policyArbitrary, { minLength: SKUS.length, maxLength: SKUS.length }),
-        fc.array(stepArbitrary, { minLength: Number(process.env.FC_MIN_STEPS ?? 1), maxLength: STEPS_PER_RUN, size: 'max' }),
+        fc.array(stepArbitrary, { minLength: minSteps(), maxLength: STEPS_PER_RUN, size: 'max' }),
         (policies, steps) => {
           const world = new World();
           SKUS.forEach((sku, index) => world.define(sku, policies[index]!));
-          steps.forEach((step, index) => {
-            try {
-              world.run(step);
-            } catch (error) {
-              throw new Error(`step ${index} (${JSON.stringify(step)}): ${String(error)}`);
-            }
-          });
+          runSteps(steps, (step) => world.run(step));
           world.drain();
           world.checkSettled();
         },
       ),
-      // FC_SEED and FC_PATH replay a reported failure.
-      { numRuns: NUM_RUNS, seed: process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED), path: process.env.FC_PATH },
+      runOptions(NUM_RUNS),
     );
   });
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { TOPICS, validateMessage, type CloudEvent, type PurchaseOrderMessage, type WarehouseMessage } from '@restock/contracts';
+import { TOPICS, type CloudEvent, type PurchaseOrderMessage, type WarehouseMessage } from '@restock/contracts';
 import type { ConsumedInput } from '@restock/messaging';
+import { crossing, minSteps, must, runOptions, runSteps } from './property-runs';
 import { decide as decideSku, evolve as evolveSku, initialState as initialSkuState, ledger, type FulfillmentState } from '@restock/fulfillment-domain';
 import { toSkuCommand, type SkuCommand } from '@restock/fulfillment-adapters';
 import { decide as decideStock, evolve as evolveStock, initialState as initialStock, InventoryRejection, totalOnHand, type StockState } from '@restock/inventory-domain';
@@ -20,7 +21,7 @@ import { purchaseOrderCommand, supplyEventMessage, warehouseCommand as supplyCom
  * pipeline must be supplier-receipts' open purchase-order lines. Pure: nothing is stored or sent.
  */
 
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
+const NUM_RUNS = 300;
 const STEPS_PER_RUN = 100;
 const SKUS = ['SKU-A', 'SKU-B'] as const;
 const WAREHOUSES = ['WH-1', 'WH-2'] as const;
@@ -62,16 +63,7 @@ const stepArbitrary = fc.record({
 type Step = typeof stepArbitrary extends fc.Arbitrary<infer S> ? S : never;
 type Data = Record<string, unknown>;
 
-function must(condition: boolean, invariant: string, context: unknown): void {
-  if (!condition) throw new Error(`invariant broken: ${invariant}\n${JSON.stringify(context)}`);
-}
 
-/** A message as the next service reads it: serialized, then validated against its topic's contract. */
-function crossing(topic: string, value: unknown): CloudEvent {
-  const result = validateMessage(topic, JSON.stringify(value));
-  if (!result.ok) throw new Error(`a message on ${topic} breaks its contract: ${JSON.stringify(result.reason)}\n${JSON.stringify(value)}`);
-  return result.event;
-}
 
 /** A topic partition with a read position per consumer group. */
 class Partition {
@@ -317,20 +309,13 @@ class World {
 describe('stock and supply across inventory, supplier-receipts and the saga, over random runs', () => {
   it("agree once everything is read: the saga's on hand is inventory's, conserved, and its pipeline is the open purchase orders", () => {
     fc.assert(
-      fc.property(fc.array(stepArbitrary, { minLength: Number(process.env.FC_MIN_STEPS ?? 1), maxLength: STEPS_PER_RUN, size: 'max' }), (steps) => {
+      fc.property(fc.array(stepArbitrary, { minLength: minSteps(), maxLength: STEPS_PER_RUN, size: 'max' }), (steps) => {
         const world = new World();
-        steps.forEach((step, index) => {
-          try {
-            world.run(step);
-          } catch (error) {
-            throw new Error(`step ${index} (${JSON.stringify(step)}): ${String(error)}`);
-          }
-        });
+        runSteps(steps, (step) => world.run(step));
         world.drain();
         world.checkConserved();
       }),
-      // FC_SEED and FC_PATH replay a reported failure.
-      { numRuns: NUM_RUNS, seed: process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED), path: process.env.FC_PATH },
+      runOptions(NUM_RUNS),
     );
   });
 });
