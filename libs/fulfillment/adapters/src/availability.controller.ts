@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { QUANTITY_MAX } from '@restock/contracts';
 import { Database } from '@restock/event-store';
-import { availability, backorderQueue, FulfillmentState, stateAt, timeIsDue } from '@restock/fulfillment-domain';
+import { availability, backorderQueue, FulfillmentState, stateAt, timeUnchangedUntil } from '@restock/fulfillment-domain';
 import { CLOCK, Clock } from './clock';
 import { LoadedSku, SkuStates } from './sku-states';
 
@@ -23,12 +23,13 @@ function unknownSku(sku: string): NotFoundException {
 @Controller()
 export class AvailabilityController {
   /**
-   * Per loaded SKU state, that state as time left it when last asked, while time has nothing more
-   * to change. Availability answers as of now; after midnight UTC or a passed deadline, until the
-   * SKU's next input or tick, that means a walk of its queue on a copy, done once here and not
-   * for every request. A new decision replaces the loaded entry, and with it this one.
+   * Per loaded SKU state, that state as time left it when last asked, and until when time leaves
+   * it so (the next deadline or midnight UTC). Availability answers as of now; after midnight UTC
+   * or a passed deadline, until the SKU's next input or tick, that means a walk of its queue on a
+   * copy, done once here and not for every request. A new decision replaces the loaded entry, and
+   * with it this one.
    */
-  private readonly asOfNow = new WeakMap<LoadedSku, FulfillmentState>();
+  private readonly asOfNow = new WeakMap<LoadedSku, { readonly state: FulfillmentState; readonly untilMs: number }>();
 
   constructor(
     private readonly db: Database,
@@ -46,10 +47,11 @@ export class AvailabilityController {
   }
 
   private stateAt(loaded: LoadedSku, now: Date): FulfillmentState {
+    const nowMs = now.getTime();
     const known = this.asOfNow.get(loaded);
-    if (known !== undefined && !timeIsDue(known, now.getTime())) return known;
+    if (known !== undefined && nowMs <= known.untilMs) return known.state;
     const current = stateAt(loaded.state, now.toISOString());
-    if (current !== loaded.state) this.asOfNow.set(loaded, current);
+    if (current !== loaded.state) this.asOfNow.set(loaded, { state: current, untilMs: timeUnchangedUntil(loaded.state, nowMs) });
     return current;
   }
 

@@ -1,4 +1,4 @@
-import { dayOfMs, formatDay, instantMs } from './calendar';
+import { dayOfMs, formatDay, instantMs, MS_PER_DAY } from './calendar';
 import { type DecisionDraft, apply, currentState, openDraft, reviewWaitingLines } from './decision-draft';
 import type { FulfillmentState } from './fulfillment-state';
 import type { Eta } from './eta-projection';
@@ -29,6 +29,19 @@ function isNewDay(state: FulfillmentState, today: number): boolean {
 export function timeIsDue(state: FulfillmentState, nowMs: number): boolean {
   const earliestDeadline = state.deadlineWatch[0];
   return isNewDay(state, dayOfMs(nowMs)) || (earliestDeadline !== undefined && nowMs > earliestDeadline.deadlineMs);
+}
+
+/**
+ * The last instant up to which time changes `state` no further than it has at `nowMs`: before the
+ * next midnight UTC and up to the next deadline that has not passed yet. A state caught up at
+ * `nowMs` (stateAt) stays the answer until then; it keeps no deadline watch of its own to tell.
+ */
+export function timeUnchangedUntil(state: FulfillmentState, nowMs: number): number {
+  let until = (dayOfMs(nowMs) + 1) * MS_PER_DAY - 1;
+  for (const entry of state.deadlineWatch) {
+    if (entry.deadlineMs >= nowMs && entry.deadlineMs < until) until = entry.deadlineMs;
+  }
+  return until;
 }
 
 /**

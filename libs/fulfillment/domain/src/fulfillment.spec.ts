@@ -1,5 +1,6 @@
 import { FulfillmentAssertionError } from './assertion';
 import { decide } from './decide';
+import { timeUnchangedUntil } from './elapsed-time';
 import { availability, backorderQueue, ledger, openLine } from './read-models';
 import { restore, restoreFrom, snapshot, snapshotHead, snapshotLines } from './snapshot';
 import {
@@ -603,6 +604,18 @@ describe('fulfillment of one SKU', () => {
         eta: '2026-12-02',
         etaConfidence: 'CONFIRMED',
       });
+    });
+
+    it('stays as caught up until the next deadline that has not passed, or midnight UTC', () => {
+      const state = stateAfter([
+        defineProduct(DEC_1, { maxBackorderDays: 1, leadTimeDays: 5, onLimitExceeded: 'NOTIFY' }),
+        addSupply(DEC_1, 'PO-1', 2, '2026-12-02T00:00:00Z'),
+        placeLine(DEC_1, 'A', 1),
+        placeLine('2026-12-01T15:00:00Z', 'B', 1),
+      ]);
+      expect(timeUnchangedUntil(state, Date.parse('2026-12-01T12:00:00Z'))).toBe(Date.parse('2026-12-01T23:59:59.999Z'));
+      expect(timeUnchangedUntil(state, Date.parse('2026-12-02T11:00:00Z'))).toBe(Date.parse('2026-12-02T15:00:00Z'));
+      expect(timeUnchangedUntil(state, Date.parse('2026-12-02T16:00:00Z'))).toBe(Date.parse('2026-12-02T23:59:59.999Z'));
     });
 
     it('is DISCONTINUED for a discontinued product', () => {

@@ -9,7 +9,7 @@ export type {
 export { decide } from './decide';
 export type { Decision } from './decide';
 export { evolve } from './evolve';
-export { stateAt, timeIsDue } from './elapsed-time';
+export { stateAt, timeUnchangedUntil } from './elapsed-time';
 export type { Rejection, RejectionCode } from './rejection';
 export { FulfillmentAssertionError } from './assertion';
 export type * from './commands';
