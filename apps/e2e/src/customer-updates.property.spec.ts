@@ -141,7 +141,7 @@ class Customers {
     const key = lineKey(orderId, data.lineId as string);
     const line = this.lines.get(key);
     must(line !== undefined, 'a line update follows the acknowledgement that told the line', update);
-    this.lineUpdate(line!, update.type, data);
+    this.lineUpdate(line, update.type, data);
   }
 
   private acknowledged(orderId: string, data: Data): void {
@@ -149,26 +149,25 @@ class Customers {
       const key = lineKey(orderId, told.lineId as string);
       const accepted = this.acceptedBySaga.get(key);
       must(accepted !== undefined, 'an acknowledged line was decided by the saga', told);
-      const decided = accepted!;
       const asDecided = {
         lineId: told.lineId,
         sku: told.sku,
-        quantity: decided.quantity,
-        status: decided.status,
-        allocatedQuantity: decided.allocatedQuantity,
-        backorderedQuantity: decided.backorderedQuantity,
-        rejectedQuantity: decided.rejectedQuantity,
-        eta: decided.eta,
-        etaConfidence: decided.etaConfidence,
-        rejectionReason: decided.rejectionReason,
+        quantity: accepted.quantity,
+        status: accepted.status,
+        allocatedQuantity: accepted.allocatedQuantity,
+        backorderedQuantity: accepted.backorderedQuantity,
+        rejectedQuantity: accepted.rejectedQuantity,
+        eta: accepted.eta,
+        etaConfidence: accepted.etaConfidence,
+        rejectionReason: accepted.rejectionReason,
       };
       must(JSON.stringify(told) === JSON.stringify(asDecided), 'the acknowledgement reports each line as decided at acceptance', { told, asDecided });
       this.lines.set(key, {
-        allocated: decided.allocatedQuantity,
-        waiting: decided.backorderedQuantity,
+        allocated: accepted.allocatedQuantity,
+        waiting: accepted.backorderedQuantity,
         shipped: 0,
-        eta: decided.eta,
-        etaConfidence: decided.etaConfidence,
+        eta: accepted.eta,
+        etaConfidence: accepted.etaConfidence,
         atRisk: false,
       });
     }
@@ -455,7 +454,6 @@ class World {
       must(this.customers.updates.get(order.orderId)?.[0]?.type === 'OrderAcknowledged', 'every order whose lines were all decided is acknowledged', order);
       const state = this.orderStates.get(order.orderId)!;
       must(state.status === 'ACKNOWLEDGED', 'orders knows the order is acknowledged', state);
-      if (state.status !== 'ACKNOWLEDGED') return;
       for (const { lineId, sku } of order.lines) {
         const key = lineKey(order.orderId, lineId);
         const told = this.customers.lines.get(key)!;

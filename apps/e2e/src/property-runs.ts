@@ -1,7 +1,7 @@
 import { validateMessage, type CloudEvent } from '@restock/contracts';
 
 /** A plain check: jest's expect is too slow for the thousands of checks of a property run. */
-export function must(condition: boolean, invariant: string, context: unknown): void {
+export function must(condition: boolean, invariant: string, context: unknown): asserts condition {
   if (!condition) throw new Error(`invariant broken: ${invariant}\n${JSON.stringify(context)}`);
 }
 

@@ -333,10 +333,8 @@ function checkAvailabilityPromise(state: FulfillmentState, quantity: number, now
   if (shown === null) return;
   const decision = decide(command.placeLine(now, 'ASKING', quantity, now), state);
   must(decision.status === 'DECIDED', 'a line of a defined product is decided', { shown, decision });
-  if (decision.status !== 'DECIDED') return;
   const accepted = decision.events.find((event) => event.type === 'LineAccepted');
-  must(accepted !== undefined, 'a placed line is accepted or rejected', decision.events);
-  if (accepted?.type !== 'LineAccepted') return;
+  must(accepted?.type === 'LineAccepted', 'a placed line is accepted or rejected', decision.events);
   const got = accepted.data;
   const context = { shown, got };
   switch (shown.status) {
@@ -355,7 +353,7 @@ function checkAvailabilityPromise(state: FulfillmentState, quantity: number, now
 }
 
 /** A plain check: jest's expect is too slow for the thousands of checks of every step. */
-function must(condition: boolean, invariant: string, context: unknown): void {
+function must(condition: boolean, invariant: string, context: unknown): asserts condition {
   if (!condition) {
     throw new Error(`invariant broken: ${invariant}\n${JSON.stringify(context)}`);
   }
