@@ -19,7 +19,7 @@ const READ_MODELS: Record<ServiceName, Record<string, readonly string[]>> = {
     replenishment_planning: ['sku_planning', 'sku_demand'],
     replenishment: ['replenishment'],
   },
-  orders: { orders: ['orders', 'order_lines', 'order_updates'] },
+  orders: { orders: ['orders', 'order_lines'] },
   'supplier-receipts': { supply: ['purchase_order_lines', 'purchase_order_line_reschedules', 'goods_receipts'] },
   fulfillment: { sku_ledger: ['sku_ledger'] },
 };

@@ -84,10 +84,35 @@ export class OrdersFillFactor1765400000300 implements MigrationInterface {
   }
 }
 
+/**
+ * The customer-update history is read from the order streams (findOrder): every update sent is in
+ * the event that issued it, so the table repeated each one, about 730 bytes an order line written a
+ * third time (event, outbox, history; docs/benchmarks.md, fourteenth pass). Down recreates the
+ * table empty: code that reads it again needs `restock replay projections orders` to refill it.
+ */
+export class DropOrderUpdates1765500000300 implements MigrationInterface {
+  name = 'DropOrderUpdates1765500000300';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE order_updates');
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE order_updates (
+        order_id text NOT NULL,
+        sequence integer NOT NULL,
+        update json NOT NULL,
+        PRIMARY KEY (order_id, sequence)
+      )`);
+  }
+}
+
 export const ORDERS_MIGRATIONS: readonly MigrationClass[] = [
   ...EVENT_STORE_MIGRATIONS,
   CreateOrdersReadModel1764000000300,
   CreateOperatorTables1764100000000,
   OrderUpdatesAsJson1765100000300,
   OrdersFillFactor1765400000300,
+  DropOrderUpdates1765500000300,
 ];

@@ -3,7 +3,7 @@ import { ServiceOperations } from '@restock/platform';
 import { OrdersProjection } from './order-view/orders-projection';
 
 /**
- * The orders service's read models (`orders`, `order_lines`, `order_updates`) are all one
+ * The orders service's read models (`orders`, `order_lines`) are all one
  * projection of the order streams. A new instance per call: the projection caches order states
  * while it replays.
  */

@@ -6,7 +6,7 @@ import { projectOrders } from './orders-read-model';
 /** Order states a replay keeps between batches; beyond this many it starts over from the event store. */
 export const REPLAY_ORDERS_CACHED_MAX = 10_000;
 
-const ORDERS_TABLES = ['orders', 'order_lines', 'order_updates'] as const;
+const ORDERS_TABLES = ['orders', 'order_lines'] as const;
 
 const COLUMNS: Readonly<Record<(typeof ORDERS_TABLES)[number], readonly string[]>> = {
   orders: ['order_id', 'customer_id', 'placed_at', 'status', 'version'],
@@ -24,7 +24,6 @@ const COLUMNS: Readonly<Record<(typeof ORDERS_TABLES)[number], readonly string[]
     'eta',
     'eta_confidence',
   ],
-  order_updates: ['order_id', 'sequence', 'update'],
 };
 
 interface ReplayedOrder {
@@ -48,9 +47,9 @@ function isOrdersTable(table: string): table is (typeof ORDERS_TABLES)[number] {
 }
 
 /**
- * `orders`, `order_lines` and `order_updates` (the customer updates sent, in order): one row set per
- * order stream, written by the live path's statements from the order's state before and after the
- * batch's events. The states are cached between batches; an order not cached (a restart, or more
+ * `orders` and `order_lines`: one row set per order stream, written by the live path's statements
+ * from the order's state before and after the batch's events (the history of customer updates is
+ * read from the streams themselves, findOrder). The states are cached between batches; an order not cached (a restart, or more
  * orders than the cache holds) is folded again from its stream up to where the replay stands.
  */
 export class OrdersProjection implements Projection {

@@ -1,6 +1,7 @@
 import { assertIdentifier, Queryable } from '@restock/event-store';
 import { LineState, OrderEvent, OrderState, OrderStatus, orderStatus, updatesOf } from '@restock/orders-domain';
 import { customerUpdateEvent } from '../order-stream/order-messages';
+import { streamIdOf } from '../order-stream/order-streams';
 
 /** An order as it changed in one batch: its state before and after, and the events in between. */
 export interface OrderChange {
@@ -59,16 +60,10 @@ function changedLines(change: OrderChange) {
   return change.after.lines.flatMap((line, position) => (before[position] === line ? [] : [lineRow(orderId, line, position)]));
 }
 
-function updateRows(change: OrderChange) {
-  if (change.after.status === 'UNKNOWN') return [];
-  const orderId = change.after.order.orderId;
-  const issuedBefore = change.before.status === 'UNKNOWN' ? 0 : change.before.updatesIssued;
-  return change.events.flatMap(updatesOf).map((update, index) => ({ order_id: orderId, sequence: issuedBefore + index + 1, update: customerUpdateEvent(update) }));
-}
-
 /**
- * Writes the orders, lines and customer updates a batch changed, a few multi-row statements in all.
- * `suffix` names the copy of the tables: '' live, `_rebuild` during a replay.
+ * Writes the orders and lines a batch changed, two multi-row statements in all. `suffix` names the
+ * copy of the tables: '' live, `_rebuild` during a replay. The customer updates are not written
+ * here: they are in the order's events already (findOrder).
  */
 export async function projectOrders(tx: Queryable, changes: readonly OrderChange[], suffix = ''): Promise<void> {
   const orders = changes.flatMap((change) =>
@@ -84,15 +79,6 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
     [JSON.stringify(orders)],
   );
   await upsertLines(tx, changes.flatMap(changedLines), suffix);
-  const updates = changes.flatMap(updateRows);
-  if (updates.length > 0) {
-    await tx.query(
-      `INSERT INTO ${assertIdentifier(`order_updates${suffix}`)} (order_id, sequence, update)
-       SELECT * FROM json_to_recordset($1::json) AS r(order_id text, sequence integer, update json)
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(updates)],
-    );
-  }
 }
 
 async function upsertLines(tx: Queryable, lines: readonly ReturnType<typeof lineRow>[], suffix: string): Promise<void> {
@@ -117,16 +103,26 @@ interface OrderViewRow {
   placed_at: string;
   status: OrderStatus;
   lines: ReturnType<typeof lineRow>[];
-  history: unknown[];
+  events: OrderEvent[];
 }
 
+/** The event types that carry customer updates (updatesOf); the order's other events carry none. */
+const EVENT_TYPES_WITH_UPDATES: readonly OrderEvent['type'][] = ['LineFactRecorded', 'CustomerUpdateIssued'];
+
+/**
+ * An order as `GET /orders/{orderId}` shows it. The history is read from the order's stream, up to
+ * the version the read model stands at, in the same statement (one snapshot): every customer update
+ * sent is in the event that issued it, in sending order, and becomes the same CloudEvent the outbox
+ * sent (customerUpdateEvent).
+ */
 export async function findOrder(q: Queryable, orderId: string): Promise<OrderView | null> {
   const result = await q.query<OrderViewRow>(
     `SELECT o.order_id, o.customer_id, o.placed_at, o.status,
        (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM order_lines l WHERE l.order_id = o.order_id) AS lines,
-       (SELECT coalesce(json_agg(u.update ORDER BY u.sequence), '[]') FROM order_updates u WHERE u.order_id = o.order_id) AS history
+       (SELECT coalesce(json_agg(json_build_object('type', e.type, 'data', e.data) ORDER BY e.version), '[]') FROM events e
+         WHERE e.stream_id = $2 AND e.version <= o.version AND e.type = ANY($3::text[])) AS events
      FROM orders o WHERE o.order_id = $1`,
-    [orderId],
+    [orderId, streamIdOf(orderId), EVENT_TYPES_WITH_UPDATES],
   );
   const row = result.rows[0];
   if (!row) return null;
@@ -147,6 +143,6 @@ export async function findOrder(q: Queryable, orderId: string): Promise<OrderVie
       eta: line.eta,
       etaConfidence: line.eta_confidence,
     })),
-    history: row.history,
+    history: row.events.flatMap(updatesOf).map(customerUpdateEvent),
   };
 }
