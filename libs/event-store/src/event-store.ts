@@ -1,5 +1,5 @@
 import { ConcurrencyError } from './errors';
-import { Queryable } from './database';
+import { prepared, Queryable, runPrepared } from './database';
 import { copyLine, copyRows } from './copy-rows';
 import { chunksOf, ROWS_PER_STATEMENT } from './row-chunks';
 
@@ -70,6 +70,23 @@ export async function append(tx: Queryable, streamId: string, expectedVersion: n
   return expectedVersion + events.length;
 }
 
+const CLAIM_STREAMS = prepared(
+  'restock_claim_streams',
+  `WITH wanted AS (
+     SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS w(stream_id, expected, next)
+   ), created AS (
+     INSERT INTO streams (stream_id, version)
+     SELECT stream_id, next FROM wanted WHERE expected = 0
+     ON CONFLICT (stream_id) DO NOTHING
+     RETURNING stream_id
+   ), advanced AS (
+     UPDATE streams s SET version = w.next FROM wanted w
+     WHERE s.stream_id = w.stream_id AND w.expected > 0 AND s.version = w.expected
+     RETURNING s.stream_id
+   )
+   SELECT stream_id FROM created UNION ALL SELECT stream_id FROM advanced`,
+);
+
 /**
  * Appends to many streams with optimistic concurrency: one statement claims every stream's next
  * versions, then the events are inserted in statements of ROWS_PER_STATEMENT rows. When any stream
@@ -82,22 +99,11 @@ export async function appendToStreams(tx: Queryable, appends: readonly StreamApp
   if (writes.length === 0) return;
   const ids = writes.map((write) => write.streamId);
   if (new Set(ids).size !== ids.length) throw new Error('appendToStreams: one entry per stream');
-  const claimed = await tx.query<{ stream_id: string }>(
-    `WITH wanted AS (
-       SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS w(stream_id, expected, next)
-     ), created AS (
-       INSERT INTO streams (stream_id, version)
-       SELECT stream_id, next FROM wanted WHERE expected = 0
-       ON CONFLICT (stream_id) DO NOTHING
-       RETURNING stream_id
-     ), advanced AS (
-       UPDATE streams s SET version = w.next FROM wanted w
-       WHERE s.stream_id = w.stream_id AND w.expected > 0 AND s.version = w.expected
-       RETURNING s.stream_id
-     )
-     SELECT stream_id FROM created UNION ALL SELECT stream_id FROM advanced`,
-    [ids, writes.map((write) => write.expectedVersion), writes.map((write) => write.expectedVersion + write.events.length)],
-  );
+  const claimed = await runPrepared<{ stream_id: string }>(tx, CLAIM_STREAMS, [
+    ids,
+    writes.map((write) => write.expectedVersion),
+    writes.map((write) => write.expectedVersion + write.events.length),
+  ]);
   if (claimed.rows.length !== writes.length) {
     const won = new Set(claimed.rows.map((row) => row.stream_id));
     throw new ConcurrencyError(ids.filter((id) => !won.has(id)));
@@ -145,17 +151,19 @@ export interface StreamHead {
   readonly lastEventId: string | null;
 }
 
+const STREAM_HEADS = prepared(
+  'restock_stream_heads',
+  `SELECT s.stream_id, s.version, e.event_id FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
+   WHERE s.stream_id = ANY($1::text[])`,
+);
+
 /**
  * The heads of the given streams that exist, by stream id, in one query. A cache of states folded
  * from streams compares both parts: a state decided in a transaction that rolled back can have the
  * version of another writer's committed history, but not the id of its last event.
  */
 export async function readStreamHeads(q: Queryable, streamIds: readonly string[]): Promise<Map<string, StreamHead>> {
-  const result = await q.query<{ stream_id: string; version: number; event_id: string | null }>(
-    `SELECT s.stream_id, s.version, e.event_id FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.version = s.version
-     WHERE s.stream_id = ANY($1::text[])`,
-    [streamIds],
-  );
+  const result = await runPrepared<{ stream_id: string; version: number; event_id: string | null }>(q, STREAM_HEADS, [streamIds]);
   return new Map(result.rows.map((row) => [row.stream_id, { version: row.version, lastEventId: row.event_id }]));
 }
 

@@ -1,7 +1,17 @@
-import { Queryable } from './database';
+import { prepared, Queryable, runPrepared } from './database';
 
 /** The most rows one prune statement deletes: each statement is its own short transaction. */
 export const PRUNE_ROWS_PER_STATEMENT = 10_000;
+
+// DISTINCT: an upsert may touch a row once per statement, and a batch can hold an id twice.
+// xmax is 0 on a row this statement inserted and the locking transaction on one it updated.
+const CLAIM_INPUTS = prepared(
+  'restock_claim_inputs',
+  `INSERT INTO processed_inputs (consumer, input_id)
+   SELECT DISTINCT $1, id FROM unnest($2::text[]) AS id
+   ON CONFLICT (consumer, input_id) DO UPDATE SET processed_at = now()
+   RETURNING input_id, xmax = 0 AS inserted`,
+);
 
 /**
  * Records input ids as processed by a consumer and returns the ids that were new. Called in the
@@ -14,15 +24,7 @@ export const PRUNE_ROWS_PER_STATEMENT = 10_000;
  */
 export async function claimInputs(tx: Queryable, consumer: string, inputIds: readonly string[]): Promise<Set<string>> {
   if (inputIds.length === 0) return new Set();
-  const result = await tx.query<{ input_id: string; inserted: boolean }>(
-    // DISTINCT: an upsert may touch a row once per statement, and a batch can hold an id twice.
-    // xmax is 0 on a row this statement inserted and the locking transaction on one it updated.
-    `INSERT INTO processed_inputs (consumer, input_id)
-     SELECT DISTINCT $1, id FROM unnest($2::text[]) AS id
-     ON CONFLICT (consumer, input_id) DO UPDATE SET processed_at = now()
-     RETURNING input_id, xmax = 0 AS inserted`,
-    [consumer, inputIds],
-  );
+  const result = await runPrepared<{ input_id: string; inserted: boolean }>(tx, CLAIM_INPUTS, [consumer, inputIds]);
   return new Set(result.rows.filter((row) => row.inserted).map((row) => row.input_id));
 }
 

@@ -1,4 +1,4 @@
-import { chunksOf, Queryable } from '@restock/event-store';
+import { chunksOf, Queryable, prepared, runPrepared } from '@restock/event-store';
 import { FulfillmentState, LineSnapshot, restoreFrom, SnapshotHead, snapshotHead, snapshotLines } from '@restock/fulfillment-domain';
 
 /**
@@ -100,11 +100,15 @@ interface SnapshotRow {
  */
 export async function loadSnapshots(q: Queryable, skus: readonly string[]): Promise<SkuSnapshot[]> {
   if (skus.length === 0) return [];
-  const result = await q.query<SnapshotRow>(
-    `SELECT sku, version, line_count, NULL::integer AS part, snapshot AS body FROM sku_snapshots WHERE sku = ANY($1::text[])
-     UNION ALL
-     SELECT sku, NULL, NULL, part, lines FROM sku_snapshot_lines WHERE sku = ANY($1::text[])
-     ORDER BY sku, part NULLS FIRST`,
+  const result = await runPrepared<SnapshotRow>(
+    q,
+    prepared(
+      'restock_load_snapshots',
+      `SELECT sku, version, line_count, NULL::integer AS part, snapshot AS body FROM sku_snapshots WHERE sku = ANY($1::text[])
+       UNION ALL
+       SELECT sku, NULL, NULL, part, lines FROM sku_snapshot_lines WHERE sku = ANY($1::text[])
+       ORDER BY sku, part NULLS FIRST`,
+    ),
     [skus],
   );
   const loaded: SkuSnapshot[] = [];

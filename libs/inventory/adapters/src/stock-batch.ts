@@ -1,5 +1,5 @@
 import { cloudEvent, deterministicId, STOCK_COUNTED, STOCK_RECEIVED, STOCK_SHIPPED, TOPICS, WarehouseMessage } from '@restock/contracts';
-import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, Queryable, StoredEvent } from '@restock/event-store';
+import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, Queryable, StoredEvent, prepared, runPrepared } from '@restock/event-store';
 import { ConsumedInput, HandlerOutcome, Rejection } from '@restock/messaging';
 import { decide, evolve, initialState, InventoryRejection, StockCommand, StockEvent, StockState, warehouseFactOf } from '@restock/inventory-domain';
 
@@ -61,12 +61,16 @@ interface LoadedStock {
  * stream, so they are the state at that version.
  */
 async function loadStocks(tx: Queryable, skus: readonly string[], factKeys: readonly string[]): Promise<Map<string, LoadedStock>> {
-  const result = await tx.query<{ sku: string; version: number; on_hand: Record<string, string | number>; facts: Record<string, string> }>(
-    `SELECT k.sku,
-       COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-stock:' || k.sku), 0) AS version,
-       COALESCE((SELECT json_object_agg(w.warehouse_id, w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), '{}') AS on_hand,
-       COALESCE((SELECT json_object_agg(f.fact_key, f.fingerprint) FROM stock_facts f WHERE f.sku = k.sku AND f.fact_key = ANY($2::text[])), '{}') AS facts
-     FROM unnest($1::text[]) AS k(sku)`,
+  const result = await runPrepared<{ sku: string; version: number; on_hand: Record<string, string | number>; facts: Record<string, string> }>(
+    tx,
+    prepared(
+      'restock_load_stocks',
+      `SELECT k.sku,
+         COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-stock:' || k.sku), 0) AS version,
+         COALESCE((SELECT json_object_agg(w.warehouse_id, w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), '{}') AS on_hand,
+         COALESCE((SELECT json_object_agg(f.fact_key, f.fingerprint) FROM stock_facts f WHERE f.sku = k.sku AND f.fact_key = ANY($2::text[])), '{}') AS facts
+       FROM unnest($1::text[]) AS k(sku)`,
+    ),
     [skus, factKeys],
   );
   return new Map(

@@ -1,4 +1,4 @@
-import { assertIdentifier, Queryable } from '@restock/event-store';
+import { assertIdentifier, Queryable, prepared, runPrepared } from '@restock/event-store';
 import { PurchaseOrderLine, RecordedReceipt, SupplyEvent, SupplyState } from '@restock/supplier-receipts-domain';
 
 export const SUPPLY_STREAM_PREFIX = 'sku-supply:';
@@ -75,12 +75,16 @@ export async function loadSupplies(
   receiptIds: readonly string[],
   suffix = '',
 ): Promise<Map<string, LoadedSupply>> {
-  const result = await tx.query<{ sku: string; version: number; lines: LineRow[]; receipts: ReceiptRow[] }>(
-    `SELECT k.sku,
-       COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-supply:' || k.sku), 0) AS version,
-       COALESCE((SELECT json_agg(l) FROM ${tableName('purchase_order_lines', suffix)} l WHERE l.sku = k.sku AND l.purchase_order_id = ANY($2::text[])), '[]') AS lines,
-       COALESCE((SELECT json_agg(r) FROM ${tableName('goods_receipts', suffix)} r WHERE r.sku = k.sku AND r.receipt_id = ANY($3::text[])), '[]') AS receipts
-     FROM unnest($1::text[]) AS k(sku)`,
+  const result = await runPrepared<{ sku: string; version: number; lines: LineRow[]; receipts: ReceiptRow[] }>(
+    tx,
+    prepared(
+      `restock_load_supplies${suffix}`,
+      `SELECT k.sku,
+         COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-supply:' || k.sku), 0) AS version,
+         COALESCE((SELECT json_agg(l) FROM ${tableName('purchase_order_lines', suffix)} l WHERE l.sku = k.sku AND l.purchase_order_id = ANY($2::text[])), '[]') AS lines,
+         COALESCE((SELECT json_agg(r) FROM ${tableName('goods_receipts', suffix)} r WHERE r.sku = k.sku AND r.receipt_id = ANY($3::text[])), '[]') AS receipts
+       FROM unnest($1::text[]) AS k(sku)`,
+    ),
     [skus, purchaseOrderIds, receiptIds],
   );
   return new Map(

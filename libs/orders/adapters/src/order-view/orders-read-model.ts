@@ -1,4 +1,4 @@
-import { assertIdentifier, Queryable } from '@restock/event-store';
+import { assertIdentifier, Queryable, prepared, runPrepared } from '@restock/event-store';
 import { LineState, OrderEvent, OrderState, OrderStatus, orderStatus, updatesOf } from '@restock/orders-domain';
 import { customerUpdateEvent } from '../order-stream/order-messages';
 import { streamIdOf } from '../order-stream/order-streams';
@@ -72,10 +72,14 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
       : [{ order_id: change.after.order.orderId, customer_id: change.after.order.customerId, placed_at: change.after.order.placedAt, status: orderStatus(change.after), version: change.version }],
   );
   if (orders.length === 0) return;
-  await tx.query(
-    `INSERT INTO ${assertIdentifier(`orders${suffix}`)} (order_id, customer_id, placed_at, status, version)
-     SELECT * FROM json_to_recordset($1::json) AS r(order_id text, customer_id text, placed_at text, status text, version integer)
-     ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version`,
+  await runPrepared(
+    tx,
+    prepared(
+      `restock_upsert_orders${suffix}`,
+      `INSERT INTO ${assertIdentifier(`orders${suffix}`)} (order_id, customer_id, placed_at, status, version)
+       SELECT * FROM json_to_recordset($1::json) AS r(order_id text, customer_id text, placed_at text, status text, version integer)
+       ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version`,
+    ),
     [JSON.stringify(orders)],
   );
   await upsertLines(tx, changes.flatMap(changedLines), suffix);
@@ -83,16 +87,20 @@ export async function projectOrders(tx: Queryable, changes: readonly OrderChange
 
 async function upsertLines(tx: Queryable, lines: readonly ReturnType<typeof lineRow>[], suffix: string): Promise<void> {
   if (lines.length === 0) return;
-  await tx.query(
-    `INSERT INTO ${assertIdentifier(`order_lines${suffix}`)} (order_id, line_id, position, sku, quantity, allocated_quantity, backordered_quantity,
-       rejected_quantity, shipped_quantity, cancelled_quantity, eta, eta_confidence)
-     SELECT * FROM json_to_recordset($1::json) AS r(order_id text, line_id text, position integer, sku text, quantity integer,
-       allocated_quantity integer, backordered_quantity integer, rejected_quantity integer, shipped_quantity integer,
-       cancelled_quantity integer, eta text, eta_confidence text)
-     ON CONFLICT (order_id, line_id) DO UPDATE SET allocated_quantity = EXCLUDED.allocated_quantity,
-       backordered_quantity = EXCLUDED.backordered_quantity, rejected_quantity = EXCLUDED.rejected_quantity,
-       shipped_quantity = EXCLUDED.shipped_quantity, cancelled_quantity = EXCLUDED.cancelled_quantity,
-       eta = EXCLUDED.eta, eta_confidence = EXCLUDED.eta_confidence`,
+  await runPrepared(
+    tx,
+    prepared(
+      `restock_upsert_order_lines${suffix}`,
+      `INSERT INTO ${assertIdentifier(`order_lines${suffix}`)} (order_id, line_id, position, sku, quantity, allocated_quantity, backordered_quantity,
+         rejected_quantity, shipped_quantity, cancelled_quantity, eta, eta_confidence)
+       SELECT * FROM json_to_recordset($1::json) AS r(order_id text, line_id text, position integer, sku text, quantity integer,
+         allocated_quantity integer, backordered_quantity integer, rejected_quantity integer, shipped_quantity integer,
+         cancelled_quantity integer, eta text, eta_confidence text)
+       ON CONFLICT (order_id, line_id) DO UPDATE SET allocated_quantity = EXCLUDED.allocated_quantity,
+         backordered_quantity = EXCLUDED.backordered_quantity, rejected_quantity = EXCLUDED.rejected_quantity,
+         shipped_quantity = EXCLUDED.shipped_quantity, cancelled_quantity = EXCLUDED.cancelled_quantity,
+         eta = EXCLUDED.eta, eta_confidence = EXCLUDED.eta_confidence`,
+    ),
     [JSON.stringify(lines)],
   );
 }
@@ -116,12 +124,16 @@ const EVENT_TYPES_WITH_UPDATES: readonly OrderEvent['type'][] = ['LineFactRecord
  * sent (customerUpdateEvent).
  */
 export async function findOrder(q: Queryable, orderId: string): Promise<OrderView | null> {
-  const result = await q.query<OrderViewRow>(
-    `SELECT o.order_id, o.customer_id, o.placed_at, o.status,
-       (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM order_lines l WHERE l.order_id = o.order_id) AS lines,
-       (SELECT coalesce(json_agg(json_build_object('type', e.type, 'data', e.data) ORDER BY e.version), '[]') FROM events e
-         WHERE e.stream_id = $2 AND e.version <= o.version AND e.type = ANY($3::text[])) AS events
-     FROM orders o WHERE o.order_id = $1`,
+  const result = await runPrepared<OrderViewRow>(
+    q,
+    prepared(
+      'restock_find_order',
+      `SELECT o.order_id, o.customer_id, o.placed_at, o.status,
+         (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM order_lines l WHERE l.order_id = o.order_id) AS lines,
+         (SELECT coalesce(json_agg(json_build_object('type', e.type, 'data', e.data) ORDER BY e.version), '[]') FROM events e
+           WHERE e.stream_id = $2 AND e.version <= o.version AND e.type = ANY($3::text[])) AS events
+       FROM orders o WHERE o.order_id = $1`,
+    ),
     [orderId, streamIdOf(orderId), EVENT_TYPES_WITH_UPDATES],
   );
   const row = result.rows[0];
