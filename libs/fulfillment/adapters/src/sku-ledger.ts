@@ -1,4 +1,4 @@
-import { assertIdentifier, Queryable, prepared, runPrepared } from '@restock/event-store';
+import { assertIdentifier, prepared, Queryable, runPrepared } from '@restock/event-store';
 import { FulfillmentState, headWaitingSince, ledger } from '@restock/fulfillment-domain';
 
 /** One `sku_ledger` row: a SKU's stock figures after the event at `version`. */

@@ -1,4 +1,4 @@
-import { chunksOf, Queryable, prepared, runPrepared } from '@restock/event-store';
+import { chunksOf, prepared, Queryable, runPrepared } from '@restock/event-store';
 import { FulfillmentState, LineSnapshot, restoreFrom, SnapshotHead, snapshotHead, snapshotLines } from '@restock/fulfillment-domain';
 
 /**

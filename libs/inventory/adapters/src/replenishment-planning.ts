@@ -1,5 +1,5 @@
 import { cloudEvent, deterministicId, REPLENISHMENT_SUGGESTED, TOPICS } from '@restock/contracts';
-import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, Queryable, StoredEvent, prepared, runPrepared } from '@restock/event-store';
+import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, prepared, Queryable, runPrepared, StoredEvent } from '@restock/event-store';
 import { ConsumedInput, Rejection } from '@restock/messaging';
 import {
   decideReplenishment,

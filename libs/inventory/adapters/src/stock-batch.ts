@@ -1,5 +1,5 @@
 import { cloudEvent, deterministicId, STOCK_COUNTED, STOCK_RECEIVED, STOCK_SHIPPED, TOPICS, WarehouseMessage } from '@restock/contracts';
-import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, Queryable, StoredEvent, prepared, runPrepared } from '@restock/event-store';
+import { appendToStreams, assertIdentifier, enqueue, OutboxMessage, prepared, Queryable, runPrepared, StoredEvent } from '@restock/event-store';
 import { ConsumedInput, HandlerOutcome, Rejection } from '@restock/messaging';
 import { decide, evolve, initialState, InventoryRejection, StockCommand, StockEvent, StockState, warehouseFactOf } from '@restock/inventory-domain';
 

@@ -1,4 +1,4 @@
-import { assertIdentifier, Queryable, prepared, runPrepared } from '@restock/event-store';
+import { assertIdentifier, prepared, Queryable, runPrepared } from '@restock/event-store';
 import { PurchaseOrderLine, RecordedReceipt, SupplyEvent, SupplyState } from '@restock/supplier-receipts-domain';
 
 export const SUPPLY_STREAM_PREFIX = 'sku-supply:';

@@ -1,4 +1,4 @@
-import { assertIdentifier, Queryable, prepared, runPrepared } from '@restock/event-store';
+import { assertIdentifier, prepared, Queryable, runPrepared } from '@restock/event-store';
 import { LineState, OrderEvent, OrderState, OrderStatus, orderStatus, updatesOf } from '@restock/orders-domain';
 import { customerUpdateEvent } from '../order-stream/order-messages';
 import { streamIdOf } from '../order-stream/order-streams';
