@@ -278,7 +278,8 @@ function checkOrdersReplay(views, orderEvents, findings) {
       const differs = !shown || fields.some((field) => shown[field] !== line[field]);
       if (differs) findings.add('replay', `${view.orderId}/${line.lineId}: GET /orders ${JSON.stringify(shown)} differs from the fold`);
     }
-    if (view.history.length !== state.updatesIssued) findings.add('replay', `${view.orderId}: history ${view.history.length}, fold ${state.updatesIssued}`);
+    const issued = events.flatMap((event) => domain.updatesOf({ type: event.type, data: event.data })).length;
+    if (view.history.length !== issued) findings.add('replay', `${view.orderId}: history ${view.history.length}, events ${issued}`);
   }
 }
 

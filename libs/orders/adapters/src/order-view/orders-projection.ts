@@ -49,8 +49,9 @@ function isOrdersTable(table: string): table is (typeof ORDERS_TABLES)[number] {
 /**
  * `orders` and `order_lines`: one row set per order stream, written by the live path's statements
  * from the order's state before and after the batch's events (the history of customer updates is
- * read from the streams themselves, findOrder). The states are cached between batches; an order not cached (a restart, or more
- * orders than the cache holds) is folded again from its stream up to where the replay stands.
+ * read from the streams themselves, findOrder). The states are cached between batches; an order
+ * not cached (a restart, or more orders than the cache holds) is folded again from its stream up
+ * to where the replay stands.
  */
 export class OrdersProjection implements Projection {
   readonly name = 'orders';

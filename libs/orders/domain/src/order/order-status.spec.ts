@@ -23,12 +23,12 @@ function line(quantities: Partial<LineState>): LineState {
 }
 
 function acknowledgedWith(...lines: LineState[]): OrderState {
-  return { status: 'ACKNOWLEDGED', order: placedOrder, lines, paymentRequested: false, updatesIssued: 1 };
+  return { status: 'ACKNOWLEDGED', order: placedOrder, lines, paymentRequested: false };
 }
 
 describe('order status', () => {
   it('is PENDING until the order is acknowledged', () => {
-    const awaiting: OrderState = { status: 'AWAITING_DECISIONS', order: placedOrder, lines: [line({ allocatedQuantity: 4 })], held: [], updatesIssued: 0 };
+    const awaiting: OrderState = { status: 'AWAITING_DECISIONS', order: placedOrder, lines: [line({ allocatedQuantity: 4 })], held: [] };
     expect(orderStatus(awaiting)).toBe('PENDING');
   });
 

@@ -27,14 +27,12 @@ export type OrderState =
       readonly order: PlacedOrder;
       readonly lines: readonly LineState[];
       readonly held: readonly HeldFact[];
-      readonly updatesIssued: number;
     }
   | {
       readonly status: 'ACKNOWLEDGED';
       readonly order: PlacedOrder;
       readonly lines: readonly LineState[];
       readonly paymentRequested: boolean;
-      readonly updatesIssued: number;
     };
 
 export type KnownOrder = Exclude<OrderState, { status: 'UNKNOWN' }>;
@@ -221,15 +219,14 @@ function recordFact(state: KnownOrder, fact: LineFact, cause: Cause): KnownOrder
 }
 
 function issueUpdate(state: KnownOrder, update: CustomerUpdate): KnownOrder {
-  const updatesIssued = state.updatesIssued + 1;
   switch (update.type) {
     case 'OrderAcknowledged':
-      return { status: 'ACKNOWLEDGED', order: state.order, lines: state.lines, paymentRequested: false, updatesIssued };
+      return { status: 'ACKNOWLEDGED', order: state.order, lines: state.lines, paymentRequested: false };
     case 'PaymentAuthorizationRequested':
       if (state.status !== 'ACKNOWLEDGED') throw new Error(`payment for order ${state.order.orderId} requested before its acknowledgement`);
-      return { ...state, paymentRequested: true, updatesIssued };
+      return { ...state, paymentRequested: true };
     default:
-      return { ...state, updatesIssued };
+      return state;
   }
 }
 
@@ -242,7 +239,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
     case 'OrderPlaced': {
       const { cause: _cause, ...order } = event.data;
-      return { status: 'AWAITING_DECISIONS', order, lines: order.lines.map(undecidedLine), held: [], updatesIssued: 0 };
+      return { status: 'AWAITING_DECISIONS', order, lines: order.lines.map(undecidedLine), held: [] };
     }
     case 'LineCancellationRequested': {
       const order = placed(state, event);
