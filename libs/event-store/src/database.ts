@@ -1,12 +1,5 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 
-/** A query of a prepared statement (runPrepared): pg prepares it on a connection the first time, under its name. */
-export interface PreparedQuery {
-  readonly name: string;
-  readonly text: string;
-  readonly values: unknown[];
-}
-
 /** The narrow query surface every store, projection and handler uses, in or out of a transaction. */
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(sql: string | PreparedQuery, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
@@ -18,6 +11,11 @@ export interface PreparedStatement {
   readonly text: string;
 }
 
+/** A run of a prepared statement (runPrepared): pg prepares it on a connection the first time, under its name. */
+export interface PreparedQuery extends PreparedStatement {
+  readonly values: unknown[];
+}
+
 const preparedTexts = new Map<string, string>();
 
 /**
@@ -25,10 +23,11 @@ const preparedTexts = new Map<string, string>();
  * plans it once, on first use, and from then on only binds and executes it (PostgreSQL plans it
  * again by itself when a table it uses changes or the search path moves). The stream and input
  * claims every service's batches run took 0.856× the PostgreSQL CPU prepared that they took sent
- * as text (bench/micro/prepared-statements.ts; docs/benchmarks.md, fourteenth pass). Only for fixed text: a name stands for one text in the whole process, and a
- * text built per call (a VALUES list of as many rows as the batch) would prepare a statement per
- * shape on every connection. Connections must be PostgreSQL's own, not a pooler's in transaction
- * mode (which would hand a prepared statement's name to a session that never prepared it).
+ * as text (bench/micro/prepared-statements.ts; docs/benchmarks.md, fourteenth pass). Only for
+ * fixed text: a name stands for one text in the whole process, and a text built per call (a VALUES
+ * list of as many rows as the batch) would prepare a statement per shape on every connection.
+ * Connections must be PostgreSQL's own, not a pooler's in transaction mode (which would hand a
+ * prepared statement's name to a session that never prepared it).
  */
 export function prepared(name: string, text: string): PreparedStatement {
   const known = preparedTexts.get(name);

@@ -114,14 +114,11 @@ interface OrderViewRow {
   events: OrderEvent[];
 }
 
-/** The event types that carry customer updates (updatesOf); the order's other events carry none. */
-const EVENT_TYPES_WITH_UPDATES: readonly OrderEvent['type'][] = ['LineFactRecorded', 'CustomerUpdateIssued'];
-
 /**
  * An order as `GET /orders/{orderId}` shows it. The history is read from the order's stream, up to
  * the version the read model stands at, in the same statement (one snapshot): every customer update
- * sent is in the event that issued it, in sending order, and becomes the same CloudEvent the outbox
- * sent (customerUpdateEvent).
+ * sent is in the event that issued it (updatesOf picks them out), in sending order, and becomes the
+ * same CloudEvent the outbox sent (customerUpdateEvent).
  */
 export async function findOrder(q: Queryable, orderId: string): Promise<OrderView | null> {
   const result = await runPrepared<OrderViewRow>(
@@ -131,10 +128,10 @@ export async function findOrder(q: Queryable, orderId: string): Promise<OrderVie
       `SELECT o.order_id, o.customer_id, o.placed_at, o.status,
          (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM order_lines l WHERE l.order_id = o.order_id) AS lines,
          (SELECT coalesce(json_agg(json_build_object('type', e.type, 'data', e.data) ORDER BY e.version), '[]') FROM events e
-           WHERE e.stream_id = $2 AND e.version <= o.version AND e.type = ANY($3::text[])) AS events
+           WHERE e.stream_id = $2 AND e.version <= o.version) AS events
        FROM orders o WHERE o.order_id = $1`,
     ),
-    [orderId, streamIdOf(orderId), EVENT_TYPES_WITH_UPDATES],
+    [orderId, streamIdOf(orderId)],
   );
   const row = result.rows[0];
   if (!row) return null;
