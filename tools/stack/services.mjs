@@ -20,7 +20,10 @@ export const SERVICES = [
 // last full collection before it collects again; 192 MB keeps the process under 300 MB resident
 // with a 100,000-line SKU and still re-dates 200,000 lines (docs/decisions.md, "Fulfillment heap
 // limit"); a fixed growing factor spares it a full collection every second or so under load
-// ("Fulfillment heap growing factor"). deploy/k8s and docker-compose.yml set the same through
+// ("Fulfillment heap growing factor"). Orders, inventory and supplier-receipts, which have no heap
+// limit, get a young generation twice the default ("Young generation"): a batch's objects, alive
+// across its database round trips, then die young instead of being copied into the old generation.
+// deploy/k8s and docker-compose.yml set the same through
 // RESTOCK_NODE_ARGS, which the image's entrypoint passes to node (NODE_OPTIONS refuses --heap-growing-percent).
 const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.json', import.meta.url), 'utf8'));
 
