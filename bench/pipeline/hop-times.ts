@@ -99,6 +99,12 @@ async function main(): Promise<void> {
   const [prefix, orderIdPart = ''] = process.argv.slice(2);
   if (!prefix) throw new Error('usage: hop-times.ts <topic prefix> [order id part]');
   const kafka = createKafka({ clientId: 'restock-hop-times', brokers: parseBrokers(process.env['KAFKA_BROKERS']), topicPrefix: '' });
+  // kafkajs answers a topic that does not exist with "This server does not host this topic-partition".
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics().finally(() => admin.disconnect()));
+  const missing = [TOPICS.ecommerceOrders, TOPICS.orderEvents, TOPICS.fulfillmentEvents, TOPICS.customerUpdates].map((topic) => `${prefix}${topic}`).filter((topic) => !existing.has(topic));
+  if (missing.length > 0) throw new Error(`no topic ${missing.join(', ')}: the prefix is the one the bench printed, with its final dot, and the run kept its topics (RESTOCK_BENCH_KEEP_TOPICS=1)`);
   const byKey = (_value: unknown, key: string) => key;
   const byData = (value: { data?: { orderId?: unknown } }) => (typeof value.data?.orderId === 'string' ? value.data.orderId : null);
   const hops = hopTimes(

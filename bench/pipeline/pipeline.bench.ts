@@ -239,7 +239,7 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
   const warm = buildWorkload(warmLines, warmSkus, `W${runId}`, PHASE_WARM_UP_START, 3);
   const first = buildWorkload(lines, skus, `P1${runId}`, PHASE_ONE_START, 1);
   const second = buildWorkload(Math.max(1, Math.round(lines * LATENCY_LINES_SHARE)), skus, `P2${runId}`, PHASE_TWO_START, 2);
-  log(`pipeline: ${first.lines} lines in ${first.orders} orders over ${skus.length} SKUs, ${first.receivedUnits} units received, after a warm-up of ${warm.lines} lines over ${warmSkus.length} SKUs of its own; services: ${options.services}; topic prefix ${topicPrefix}`);
+  log(`pipeline: ${first.lines} lines in ${first.orders} orders over ${skus.length} SKUs, ${first.receivedUnits} units received, after a warm-up of ${warm.lines} lines over ${warmSkus.length} SKUs of its own; services: ${options.services}; topic prefix "${topicPrefix}"`);
 
   const baselineMax = await withBaseline(kafka, baselineNamer, (producer, reader) => maximumRate(producer, baselineNamer, reader, ordersOnly(warm), ordersOnly(first), 'baseline'));
   log(`pipeline baseline: ${Math.round(baselineMax.linesPerSecond)} lines/s`);
