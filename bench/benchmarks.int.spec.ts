@@ -52,7 +52,7 @@ describe('benchmarks (smoke: tiny sizes, no targets)', () => {
   it('pipeline: orders through all five services and through the relay chain, its topics deleted afterwards', async () => {
     const logged: string[] = [];
     expectFigures(await pipelineBenchmark({ lines: 100, services: 'in-process', log: (line) => logged.push(line) }), 'pipeline');
-    const prefix = /topic prefix (\S+)\.$/.exec(logged.find((line) => line.includes('topic prefix')) ?? '')?.[1];
+    const prefix = /topic prefix "(\S+)\."$/.exec(logged.find((line) => line.includes('topic prefix')) ?? '')?.[1];
     expect(prefix).toMatch(/^bench[0-9a-f]+$/);
     await expectNoTopicsLeft(`${prefix}.`);
   }, 240_000);
