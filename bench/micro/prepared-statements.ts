@@ -7,19 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
+import { CLAIM_INPUTS, CLAIM_STREAMS, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
 
-const CLAIM_STREAMS = `WITH wanted AS (
-     SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS w(stream_id, expected, next)
-   ), created AS (
-     INSERT INTO streams (stream_id, version) SELECT stream_id, next FROM wanted WHERE expected = 0
-     ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id
-   ), advanced AS (
-     UPDATE streams s SET version = w.next FROM wanted w
-     WHERE s.stream_id = w.stream_id AND w.expected > 0 AND s.version = w.expected RETURNING s.stream_id
-   )
-   SELECT stream_id FROM created UNION ALL SELECT stream_id FROM advanced`;
-const CLAIM_INPUTS = `INSERT INTO processed_inputs (consumer, input_id) SELECT DISTINCT $1, id FROM unnest($2::text[]) AS id
-   ON CONFLICT (consumer, input_id) DO UPDATE SET processed_at = now() RETURNING input_id, xmax = 0 AS inserted`;
+const SCHEMA = 'bench_prepared';
 const KEYS_PER_BATCH = 200;
 const BATCHES_PER_BLOCK = 100;
 const BLOCKS = 10;
@@ -31,11 +21,13 @@ function cpuMs(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const client = new Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const client = new Client({ connectionString: url });
   await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS bench_prepared CASCADE; CREATE SCHEMA bench_prepared; SET search_path = bench_prepared;
-    CREATE TABLE streams (stream_id text PRIMARY KEY, version int NOT NULL);
-    CREATE TABLE processed_inputs (consumer text, input_id text, processed_at timestamptz DEFAULT now(), PRIMARY KEY (consumer, input_id))`);
+  // The event store's own tables and indexes, as every service's schema has them.
+  await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await runMigrations(url, SCHEMA, EVENT_STORE_MIGRATIONS);
+  await client.query(`SET search_path = ${SCHEMA}`);
   const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const versions = new Map<string, number>();
   let inputs = 0;
@@ -47,11 +39,11 @@ async function main(): Promise<void> {
     const inputIds = ['bench', Array.from({ length: KEYS_PER_BATCH }, () => `in-${inputs++}`)];
     await client.query('BEGIN');
     if (prepare) {
-      await client.query({ name: 'claim_streams', text: CLAIM_STREAMS, values: streams });
-      await client.query({ name: 'claim_inputs', text: CLAIM_INPUTS, values: inputIds });
+      await client.query({ name: CLAIM_STREAMS.name, text: CLAIM_STREAMS.text, values: streams });
+      await client.query({ name: CLAIM_INPUTS.name, text: CLAIM_INPUTS.text, values: inputIds });
     } else {
-      await client.query(CLAIM_STREAMS, streams);
-      await client.query(CLAIM_INPUTS, inputIds);
+      await client.query(CLAIM_STREAMS.text, streams);
+      await client.query(CLAIM_INPUTS.text, inputIds);
     }
     await client.query('COMMIT');
   };
@@ -66,7 +58,7 @@ async function main(): Promise<void> {
       total.wallMs += performance.now() - wallBefore;
     }
   }
-  await client.query('DROP SCHEMA bench_prepared CASCADE');
+  await client.query(`DROP SCHEMA ${SCHEMA} CASCADE`);
   await client.end();
   const batches = BLOCKS * BATCHES_PER_BLOCK;
   for (const [way, total] of Object.entries(totals)) {

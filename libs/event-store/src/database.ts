@@ -22,8 +22,8 @@ const preparedTexts = new Map<string, string>();
  * A statement run many times a second with the same text: each connection parses, analyses and
  * plans it once, on first use, and from then on only binds and executes it (PostgreSQL plans it
  * again by itself when a table it uses changes or the search path moves). The stream and input
- * claims every service's batches run took 0.856× the PostgreSQL CPU prepared that they took sent
- * as text (bench/micro/prepared-statements.ts; docs/benchmarks.md, fourteenth pass). Only for
+ * claims every service's batches run took 0.84–0.86× the PostgreSQL CPU prepared that they took
+ * sent as text (bench/micro/prepared-statements.ts; docs/benchmarks.md, fourteenth and fifteenth passes). Only for
  * fixed text: a name stands for one text in the whole process, and a text built per call (a VALUES
  * list of as many rows as the batch) would prepare a statement per shape on every connection.
  * Connections must be PostgreSQL's own, not a pooler's in transaction mode (which would hand a

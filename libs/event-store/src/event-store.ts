@@ -70,7 +70,8 @@ export async function append(tx: Queryable, streamId: string, expectedVersion: n
   return expectedVersion + events.length;
 }
 
-const CLAIM_STREAMS = prepared(
+/** Claims every stream's next versions (appendToStreams); exported for bench/micro/prepared-statements.ts. */
+export const CLAIM_STREAMS = prepared(
   'restock_claim_streams',
   `WITH wanted AS (
      SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) AS w(stream_id, expected, next)

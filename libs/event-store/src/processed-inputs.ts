@@ -5,7 +5,7 @@ export const PRUNE_ROWS_PER_STATEMENT = 10_000;
 
 // DISTINCT: an upsert may touch a row once per statement, and a batch can hold an id twice.
 // xmax is 0 on a row this statement inserted and the locking transaction on one it updated.
-const CLAIM_INPUTS = prepared(
+export const CLAIM_INPUTS = prepared(
   'restock_claim_inputs',
   `INSERT INTO processed_inputs (consumer, input_id)
    SELECT DISTINCT $1, id FROM unnest($2::text[]) AS id

@@ -92,6 +92,14 @@ interface SnapshotRow {
   readonly body: SnapshotHead | LineSnapshot[];
 }
 
+const LOAD_SNAPSHOTS = prepared(
+  'restock_load_snapshots',
+  `SELECT sku, version, line_count, NULL::integer AS part, snapshot AS body FROM sku_snapshots WHERE sku = ANY($1::text[])
+   UNION ALL
+   SELECT sku, NULL, NULL, part, lines FROM sku_snapshot_lines WHERE sku = ANY($1::text[])
+   ORDER BY sku, part NULLS FIRST`,
+);
+
 /**
  * The stored snapshots of these SKUs, restored. Heads and parts are read by one statement, so they
  * are of one snapshot even while a writer replaces it. A snapshot whose parts do not add up to its
@@ -102,13 +110,7 @@ export async function loadSnapshots(q: Queryable, skus: readonly string[]): Prom
   if (skus.length === 0) return [];
   const result = await runPrepared<SnapshotRow>(
     q,
-    prepared(
-      'restock_load_snapshots',
-      `SELECT sku, version, line_count, NULL::integer AS part, snapshot AS body FROM sku_snapshots WHERE sku = ANY($1::text[])
-       UNION ALL
-       SELECT sku, NULL, NULL, part, lines FROM sku_snapshot_lines WHERE sku = ANY($1::text[])
-       ORDER BY sku, part NULLS FIRST`,
-    ),
+    LOAD_SNAPSHOTS,
     [skus],
   );
   const loaded: SkuSnapshot[] = [];

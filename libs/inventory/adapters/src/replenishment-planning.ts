@@ -60,6 +60,22 @@ interface ReviewRow {
   version: number;
 }
 
+const LOAD_REVIEWS = prepared(
+  'restock_load_reviews',
+  `SELECT k.sku, p.lead_time_days, p.discontinued, p.last_supplier_id,
+     COALESCE((SELECT json_object_agg(d.day, d.units) FROM sku_demand d WHERE d.sku = k.sku), '{}') AS demand,
+     COALESCE((SELECT sum(w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), 0) AS on_hand,
+     COALESCE((SELECT sum(s.remaining_quantity) FROM supply_pipeline s WHERE s.sku = k.sku AND s.status = 'OPEN'), 0) AS on_order,
+     COALESCE(l.allocated, 0) AS allocated,
+     COALESCE(l.backordered_quantity, 0) AS backordered,
+     r.status, r.reorder_point, r.safety_stock,
+     COALESCE((SELECT version FROM streams WHERE stream_id = $2 || k.sku), 0) AS version
+   FROM unnest($1::text[]) AS k(sku)
+   LEFT JOIN sku_planning p ON p.sku = k.sku
+   LEFT JOIN sku_ledger l ON l.sku = k.sku
+   LEFT JOIN replenishment r ON r.sku = k.sku`,
+);
+
 /**
  * Everything a review of each SKU reads, in one query: the planning inputs, the figures of the
  * inventory position as GET /inventory shows them, the last decision and the stream version.
@@ -67,21 +83,7 @@ interface ReviewRow {
 async function loadReviews(tx: Queryable, skus: readonly string[]): Promise<Map<string, ReviewRow>> {
   const result = await runPrepared<ReviewRow>(
     tx,
-    prepared(
-      'restock_load_reviews',
-      `SELECT k.sku, p.lead_time_days, p.discontinued, p.last_supplier_id,
-         COALESCE((SELECT json_object_agg(d.day, d.units) FROM sku_demand d WHERE d.sku = k.sku), '{}') AS demand,
-         COALESCE((SELECT sum(w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), 0) AS on_hand,
-         COALESCE((SELECT sum(s.remaining_quantity) FROM supply_pipeline s WHERE s.sku = k.sku AND s.status = 'OPEN'), 0) AS on_order,
-         COALESCE(l.allocated, 0) AS allocated,
-         COALESCE(l.backordered_quantity, 0) AS backordered,
-         r.status, r.reorder_point, r.safety_stock,
-         COALESCE((SELECT version FROM streams WHERE stream_id = $2 || k.sku), 0) AS version
-       FROM unnest($1::text[]) AS k(sku)
-       LEFT JOIN sku_planning p ON p.sku = k.sku
-       LEFT JOIN sku_ledger l ON l.sku = k.sku
-       LEFT JOIN replenishment r ON r.sku = k.sku`,
-    ),
+    LOAD_REVIEWS,
     [skus, REPLENISHMENT_STREAM_PREFIX],
   );
   return new Map(result.rows.map((row) => [row.sku, row]));

@@ -55,6 +55,15 @@ interface LoadedStock {
   readonly state: StockState;
 }
 
+const LOAD_STOCKS = prepared(
+  'restock_load_stocks',
+  `SELECT k.sku,
+     COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-stock:' || k.sku), 0) AS version,
+     COALESCE((SELECT json_object_agg(w.warehouse_id, w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), '{}') AS on_hand,
+     COALESCE((SELECT json_object_agg(f.fact_key, f.fingerprint) FROM stock_facts f WHERE f.sku = k.sku AND f.fact_key = ANY($2::text[])), '{}') AS facts
+   FROM unnest($1::text[]) AS k(sku)`,
+);
+
 /**
  * Loads, in one query, each SKU's stream version, its on hand per warehouse and which of the
  * batch's facts it has already recorded. The rows are written in the same transaction as the
@@ -63,14 +72,7 @@ interface LoadedStock {
 async function loadStocks(tx: Queryable, skus: readonly string[], factKeys: readonly string[]): Promise<Map<string, LoadedStock>> {
   const result = await runPrepared<{ sku: string; version: number; on_hand: Record<string, string | number>; facts: Record<string, string> }>(
     tx,
-    prepared(
-      'restock_load_stocks',
-      `SELECT k.sku,
-         COALESCE((SELECT version FROM streams WHERE stream_id = 'sku-stock:' || k.sku), 0) AS version,
-         COALESCE((SELECT json_object_agg(w.warehouse_id, w.on_hand) FROM warehouse_stock w WHERE w.sku = k.sku), '{}') AS on_hand,
-         COALESCE((SELECT json_object_agg(f.fact_key, f.fingerprint) FROM stock_facts f WHERE f.sku = k.sku AND f.fact_key = ANY($2::text[])), '{}') AS facts
-       FROM unnest($1::text[]) AS k(sku)`,
-    ),
+    LOAD_STOCKS,
     [skus, factKeys],
   );
   return new Map(

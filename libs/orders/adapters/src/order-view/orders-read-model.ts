@@ -114,6 +114,15 @@ interface OrderViewRow {
   events: OrderEvent[];
 }
 
+const FIND_ORDER = prepared(
+  'restock_find_order',
+  `SELECT o.order_id, o.customer_id, o.placed_at, o.status,
+     (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM order_lines l WHERE l.order_id = o.order_id) AS lines,
+     (SELECT coalesce(json_agg(json_build_object('type', e.type, 'data', e.data) ORDER BY e.version), '[]') FROM events e
+       WHERE e.stream_id = $2 AND e.version <= o.version) AS events
+   FROM orders o WHERE o.order_id = $1`,
+);
+
 /**
  * An order as `GET /orders/{orderId}` shows it. The history is read from the order's stream, up to
  * the version the read model stands at, in the same statement (one snapshot): every customer update
@@ -123,14 +132,7 @@ interface OrderViewRow {
 export async function findOrder(q: Queryable, orderId: string): Promise<OrderView | null> {
   const result = await runPrepared<OrderViewRow>(
     q,
-    prepared(
-      'restock_find_order',
-      `SELECT o.order_id, o.customer_id, o.placed_at, o.status,
-         (SELECT coalesce(json_agg(l ORDER BY l.position), '[]') FROM order_lines l WHERE l.order_id = o.order_id) AS lines,
-         (SELECT coalesce(json_agg(json_build_object('type', e.type, 'data', e.data) ORDER BY e.version), '[]') FROM events e
-           WHERE e.stream_id = $2 AND e.version <= o.version) AS events
-       FROM orders o WHERE o.order_id = $1`,
-    ),
+    FIND_ORDER,
     [orderId, streamIdOf(orderId)],
   );
   const row = result.rows[0];
