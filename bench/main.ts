@@ -16,7 +16,15 @@ interface CliOptions {
   only?: string;
   scale: string;
   services: ServicesMode;
+  serviceMemory?: string;
   output: string;
+}
+
+/** What every benchmark of a run is given besides its size. */
+interface RunSettings {
+  readonly services: ServicesMode;
+  /** The pipeline's services each run under this memory limit (MiB), as a container limits them. */
+  readonly serviceMemoryMiB?: number;
 }
 
 function log(message: string): void {
@@ -27,10 +35,10 @@ function scaled(size: number, scale: number): number {
   return Math.max(1, Math.round(size * scale));
 }
 
-async function run(name: BenchmarkName, scale: number, services: ServicesMode): Promise<BenchmarkResult> {
+async function run(name: BenchmarkName, scale: number, { services, serviceMemoryMiB }: RunSettings): Promise<BenchmarkResult> {
   switch (name) {
     case 'pipeline':
-      return pipelineBenchmark({ lines: scaled(PIPELINE_LINES_DEFAULT, scale), services, log });
+      return pipelineBenchmark({ lines: scaled(PIPELINE_LINES_DEFAULT, scale), services, memoryLimitMiB: serviceMemoryMiB, log });
     case 'availability':
       return availabilityBenchmark({ durationSeconds: Math.max(3, Math.round(15 * Math.min(1, scale))), services, log });
     case 'replay':
@@ -53,11 +61,12 @@ const CHILD_ENV = 'RESTOCK_BENCH_CHILD';
  * of a full run the decider's receipt at 100,000 waiting lines took twice its time alone
  * (docs/benchmarks.md, ninth pass).
  */
-async function runInChild(name: BenchmarkName, scale: number, services: ServicesMode): Promise<BenchmarkResult> {
+async function runInChild(name: BenchmarkName, scale: number, settings: RunSettings): Promise<BenchmarkResult> {
   const directory = mkdtempSync(join(tmpdir(), 'restock-bench-'));
   const output = join(directory, `${name}.json`);
   try {
-    const args = [...process.execArgv, ...process.argv.slice(1, 2), '--only', name, '--scale', String(scale), '--services', services, '--output', output];
+    const args = [...process.execArgv, ...process.argv.slice(1, 2), '--only', name, '--scale', String(scale), '--services', settings.services, '--output', output];
+    if (settings.serviceMemoryMiB !== undefined) args.push('--service-memory', String(settings.serviceMemoryMiB));
     const child = spawn(process.execPath, args, { env: { ...process.env, [CHILD_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
@@ -77,10 +86,14 @@ async function main(): Promise<void> {
     .option('--only <names>', `comma-separated benchmarks to run (${BENCHMARKS.join(', ')})`)
     .option('--scale <factor>', 'multiplies every size (lines, events, queue length, duration); 0.1 for a quick run', '1')
     .option('--services <mode>', 'pipeline: run the services as child processes or in this process (child | in-process)', 'child')
+    .option('--service-memory <MiB>', 'pipeline: run each service in a memory cgroup of this size, as a container limits it (Linux, root; 512 is what deploy/k8s gives each)')
     .option('--output <path>', 'where to write the results', join(__dirname, 'results.json'));
   const options = program.parse(process.argv).opts<CliOptions>();
   const scale = Number(options.scale);
   if (!(scale > 0)) throw new Error(`--scale must be a positive number, got ${options.scale}`);
+  const serviceMemoryMiB = options.serviceMemory === undefined ? undefined : Number(options.serviceMemory);
+  if (serviceMemoryMiB !== undefined && !Number.isSafeInteger(serviceMemoryMiB)) throw new Error(`--service-memory must be a whole number of MiB, got ${options.serviceMemory}`);
+  const settings: RunSettings = { services: options.services, serviceMemoryMiB };
   const names = options.only ? options.only.split(',').map((name) => name.trim()) : [...BENCHMARKS];
   for (const name of names) if (!BENCHMARKS.includes(name as BenchmarkName)) throw new Error(`unknown benchmark ${name}; known: ${BENCHMARKS.join(', ')}`);
   const startedAt = new Date().toISOString();
@@ -92,11 +105,11 @@ async function main(): Promise<void> {
   if (separate) log('each benchmark runs in a process of its own');
   for (const name of names as BenchmarkName[]) {
     if (separate) {
-      results.push(await runInChild(name, scale, options.services));
+      results.push(await runInChild(name, scale, settings));
       continue;
     }
     log(`${name}: running`);
-    results.push(await run(name, scale, options.services));
+    results.push(await run(name, scale, settings));
     log(`${name}: done`);
   }
   const report = {

@@ -7,7 +7,7 @@ import { CpuByGroup, measureCpu, totalCpu } from '../harness/process-cpu';
 import { BenchmarkResult, Figure, percentile, ratio, target } from '../harness/results';
 import { BaselineRelayChain, RelayChainOptions } from './baseline-relay-chain';
 import { benchProducer, publish, removeRunTopics, sendChunk, UpdatesReader, until } from './kafka-io';
-import { RunningStack, ServicesMode, startStack } from './running-stack';
+import { MemoryUsage, RunningStack, SERVICE_NAMES, ServicesMode, startStack } from './running-stack';
 import { buildWorkload, isOrder, Message, OrderMessage, skusFor, Workload } from './workload';
 
 export type { ServicesMode } from './running-stack';
@@ -37,6 +37,8 @@ const TIMEOUT_MS_PER_LINE = 10;
 export interface PipelineOptions {
   readonly lines: number;
   readonly services: ServicesMode;
+  /** Each service in a memory cgroup of this many MiB (child processes only), as a container limits it. */
+  readonly memoryLimitMiB?: number;
   readonly log: (message: string) => void;
 }
 
@@ -54,6 +56,15 @@ interface Latency {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly linesPerSecond: number;
+}
+
+/** Each service's peak under its memory limit, when the services ran under one. */
+function memoryFigures(memory: Record<string, MemoryUsage> | null): Figure[] {
+  if (memory === null) return [];
+  return SERVICE_NAMES.flatMap((name) => {
+    const usage = memory[name]!;
+    return usage.peakMiB === null ? [] : [{ name: `peak memory under a ${usage.limitMiB} MiB limit: ${name}`, value: usage.peakMiB, unit: 'MiB' }];
+  });
 }
 
 function timeoutMs(lines: number): number {
@@ -239,7 +250,7 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
   const warm = buildWorkload(warmLines, warmSkus, `W${runId}`, PHASE_WARM_UP_START, 3);
   const first = buildWorkload(lines, skus, `P1${runId}`, PHASE_ONE_START, 1);
   const second = buildWorkload(Math.max(1, Math.round(lines * LATENCY_LINES_SHARE)), skus, `P2${runId}`, PHASE_TWO_START, 2);
-  log(`pipeline: ${first.lines} lines in ${first.orders} orders over ${skus.length} SKUs, ${first.receivedUnits} units received, after a warm-up of ${warm.lines} lines over ${warmSkus.length} SKUs of its own; services: ${options.services}; topic prefix "${topicPrefix}"`);
+  log(`pipeline: ${first.lines} lines in ${first.orders} orders over ${skus.length} SKUs, ${first.receivedUnits} units received, after a warm-up of ${warm.lines} lines over ${warmSkus.length} SKUs of its own; services: ${options.services}${options.memoryLimitMiB === undefined ? '' : `, each under ${options.memoryLimitMiB} MiB`}; topic prefix "${topicPrefix}"`);
 
   const baselineMax = await withBaseline(kafka, baselineNamer, (producer, reader) => maximumRate(producer, baselineNamer, reader, ordersOnly(warm), ordersOnly(first), 'baseline'));
   log(`pipeline baseline: ${Math.round(baselineMax.linesPerSecond)} lines/s`);
@@ -254,9 +265,10 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
   const database = await createTestDatabase('bench_pipeline');
   let productMax: Throughput;
   let productLatency: Latency;
+  let memory: Record<string, MemoryUsage> | null;
   try {
     await ensureTopics(kafka, Object.values(TOPICS).map((topic) => ({ name: namer.physical(topic), partitions: 6 })));
-    const stack = await startStack(options.services, { databaseUrl: database.url, brokers: TEST_BROKERS, topicPrefix });
+    const stack = await startStack(options.services, { databaseUrl: database.url, brokers: TEST_BROKERS, topicPrefix, memoryLimitMiB: options.memoryLimitMiB });
     try {
       await defineProducts(stack, [...warmSkus, ...skus]);
       log(`pipeline: ${warmSkus.length + skus.length} products defined`);
@@ -273,9 +285,12 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
         await producer.disconnect();
         await reader.stop();
       }
+      memory = stack.memory();
     } finally {
       await stack.close();
     }
+    const killed = Object.entries(memory ?? {}).filter(([, usage]) => usage.oomKills > 0);
+    if (killed.length > 0) throw new Error(`killed for going over their memory limit: ${killed.map(([name, usage]) => `${name} (${usage.oomKills}×, ${usage.limitMiB} MiB)`).join(', ')}`);
   } finally {
     // RESTOCK_BENCH_KEEP_DATABASE=1 keeps it, to look at its plans and table statistics afterwards.
     if (process.env['RESTOCK_BENCH_KEEP_DATABASE'] === '1') log(`pipeline: database kept: ${database.url}`);
@@ -306,6 +321,7 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
       ...cpuFigures(productMax, baselineMax, recordingMax, first.lines),
       { name: `ack latency p50 at ${Math.round(rate)} lines/s`, value: productLatency.p50Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p50Ms } },
       { name: `ack latency p99 at ${Math.round(rate)} lines/s`, value: productLatency.p99Ms, unit: 'ms', baseline: { name: 'relay chain at the same rate', value: baselineLatency.p99Ms } },
+      ...memoryFigures(memory),
     ],
     targets: [
       target('rate vs. the relay chain', ratio(productMax.linesPerSecond, baselineMax.linesPerSecond), '>=', BASELINE_SHARE_MIN, 'x'),
@@ -315,6 +331,11 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
       `${first.lines} order lines in ${first.orders} orders over ${skus.length} SKUs (80 % of the lines on 20 % of the SKUs), a purchase-order line per SKU among the first tenth and ${first.receivedUnits} received units in receipts spread through the stream; done when every order is acknowledged on ${TOPICS.customerUpdates} and every received unit is allocated there.`,
       `Services: ${options.services === 'child' ? 'five child processes (tools/stack/services.mjs), as they are deployed: each service has its own event loop, so the two cores are shared the way production shares a node' : 'all five in this process (one event loop for all)'}.`,
       `Warm-up: before each maximum-rate phase (the relay chains' and the product's), ${warm.lines} lines over ${warmSkus.length} SKUs of their own ran through the same processes unmeasured.`,
+      ...(memory === null
+        ? []
+        : [
+            `Memory: each service ran in a Linux memory cgroup of ${options.memoryLimitMiB} MiB of its own (--service-memory), as a container with that limit runs it; Node sizes its heap from that limit where its options do not set it. Peaks count page cache, as the limit does.`,
+          ]),
       `Latency: ${second.lines} more lines sent paced at half the maximum rate measured, from the send to the OrderAcknowledged read back by this process.`,
     ],
     durationMs: performance.now() - startedAt,

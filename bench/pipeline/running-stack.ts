@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -12,10 +13,21 @@ export type ServicesMode = 'child' | 'in-process';
 
 export const SERVICE_NAMES: readonly ServiceName[] = ['catalog', 'inventory', 'orders', 'supplier-receipts', 'fulfillment'];
 
+/** A service's memory under its limit (tools/stack/memory-cgroup.mjs). */
+export interface MemoryUsage {
+  readonly limitMiB: number;
+  /** The most its cgroup held at once, page cache included; null where the kernel does not say. */
+  readonly peakMiB: number | null;
+  /** Times the kernel killed it for going over the limit. */
+  readonly oomKills: number;
+}
+
 export interface RunningStack {
   readonly urls: Record<ServiceName, string>;
   /** Process ids of the service processes (this process when in-process). */
   readonly pids: Record<ServiceName, number>;
+  /** Each service's memory so far, when they run under a memory limit; null otherwise. */
+  memory(): Record<ServiceName, MemoryUsage> | null;
   close(): Promise<void>;
 }
 
@@ -23,6 +35,8 @@ export interface StackSettings {
   readonly databaseUrl: string;
   readonly brokers: readonly string[];
   readonly topicPrefix: string;
+  /** Child processes only: each service in a memory cgroup of this many MiB, as a container limits it. */
+  readonly memoryLimitMiB?: number;
 }
 
 const DEFINITIONS: Record<ServiceName, (config: ServiceConfig) => ServiceDefinition> = {
@@ -46,6 +60,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startStack(mode: ServicesMode, settings: StackSettings): Promise<RunningStack> {
+  if (mode === 'in-process' && settings.memoryLimitMiB !== undefined) throw new Error('a memory limit needs the services in child processes (--services child)');
   return mode === 'child' ? startChildProcesses(settings) : startInProcess(settings);
 }
 
@@ -71,6 +86,7 @@ async function startInProcess(settings: StackSettings): Promise<RunningStack> {
   return {
     urls: Object.fromEntries(SERVICE_NAMES.map((name) => [name, services[name].url])) as Record<ServiceName, string>,
     pids: Object.fromEntries(SERVICE_NAMES.map((name) => [name, process.pid])) as Record<ServiceName, number>,
+    memory: () => null,
     close,
   };
 }
@@ -78,10 +94,11 @@ async function startInProcess(settings: StackSettings): Promise<RunningStack> {
 interface ServiceHandle {
   readonly url: string;
   readonly child: { readonly pid?: number };
+  readonly memory: { usage(): MemoryUsage } | null;
 }
 
 interface ServicesModule {
-  startService(options: { name: string; port: number; env: Record<string, string>; quiet: boolean }): ServiceHandle;
+  startService(options: { name: string; port: number; env: Record<string, string>; quiet: boolean; memoryLimitMiB?: number }): ServiceHandle;
   waitReady(handle: ServiceHandle): Promise<ServiceHandle>;
   stopAll(handles: readonly ServiceHandle[]): Promise<void>;
 }
@@ -90,6 +107,19 @@ interface ServicesModule {
 function servicesModule(): ServicesModule {
   const load = createRequire(__filename);
   return load(join(__dirname, '..', '..', 'tools', 'stack', 'services.mjs')) as ServicesModule;
+}
+
+/**
+ * Why the services cannot run under a memory limit here (not Linux, not root, no writable memory
+ * controller), or null when they can (tools/stack/memory-cgroup.mjs makes a cgroup and removes it).
+ */
+export function memoryLimitsUnavailable(): string | null {
+  try {
+    execFileSync(process.execPath, [join(__dirname, '..', '..', 'tools', 'stack', 'memory-cgroup.mjs'), '--probe'], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    return String((error as { stdout?: Buffer }).stdout ?? error).trim();
+  }
 }
 
 async function startChildProcesses(settings: StackSettings): Promise<RunningStack> {
@@ -106,7 +136,7 @@ async function startChildProcesses(settings: StackSettings): Promise<RunningStac
   try {
     // One at a time: each runs its migrations, and the shared database takes them in turn anyway.
     for (const name of SERVICE_NAMES) {
-      const handle = services.startService({ name, port: await freePort(), env, quiet: false });
+      const handle = services.startService({ name, port: await freePort(), env, quiet: false, memoryLimitMiB: settings.memoryLimitMiB });
       handles.push(handle);
       await services.waitReady(handle);
     }
@@ -117,6 +147,8 @@ async function startChildProcesses(settings: StackSettings): Promise<RunningStac
   return {
     urls: Object.fromEntries(SERVICE_NAMES.map((name, index) => [name, handles[index]!.url])) as Record<ServiceName, string>,
     pids: Object.fromEntries(SERVICE_NAMES.map((name, index) => [name, handles[index]!.child.pid ?? 0])) as Record<ServiceName, number>,
+    memory: () =>
+      settings.memoryLimitMiB === undefined ? null : (Object.fromEntries(SERVICE_NAMES.map((name, index) => [name, handles[index]!.memory!.usage()])) as Record<ServiceName, MemoryUsage>),
     close: () => services.stopAll(handles),
   };
 }

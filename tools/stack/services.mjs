@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './infra.mjs';
+import { commandInCgroup, createMemoryCgroup } from './memory-cgroup.mjs';
 
 export const SERVICES = [
   { name: 'catalog', port: 3001 },
@@ -71,7 +72,9 @@ export function servicePort(name, instance = 0) {
 
 // env carries DATABASE_URL, KAFKA_BROKERS, RESTOCK_OPERATOR_TOKEN and anything else the service
 // needs; the port variable and the swc-node settings are added here. `entry` replaces
-// apps/<name>/src/main.ts, for a stand-in service in tests of the tooling.
+// apps/<name>/src/main.ts, for a stand-in service in tests of the tooling. `memoryLimitMiB` runs
+// the service in a memory cgroup of its own with that limit, as a container would (memory-cgroup.mjs);
+// the handle's `memory` then tells its peak and whether the kernel killed it for memory.
 export function startService({
   name,
   instance = 0,
@@ -79,9 +82,13 @@ export function startService({
   env = {},
   entry = serviceEntry(name),
   quiet = false,
+  memoryLimitMiB = undefined,
 }) {
   const label = instance === 0 ? name : `${name}#${instance + 1}`;
-  const child = spawn(process.execPath, [...nodeOptionsOf(name), ...profilingOptions(), '-r', '@swc-node/register', entry], {
+  const memory = memoryLimitMiB === undefined ? null : createMemoryCgroup(label, memoryLimitMiB);
+  const args = [...nodeOptionsOf(name), ...profilingOptions(), '-r', '@swc-node/register', entry];
+  const [command, commandArgs] = memory === null ? [process.execPath, args] : commandInCgroup(memory, process.execPath, args);
+  const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -95,11 +102,12 @@ export function startService({
     // the order of shutdown.
     detached: true,
   });
-  const handle = { name, label, instance, port, url: `http://127.0.0.1:${port}`, child, exitCode: undefined };
+  const handle = { name, label, instance, port, url: `http://127.0.0.1:${port}`, child, exitCode: undefined, memory };
   handle.exited = new Promise((resolvePromise) => {
     child.on('exit', (code, signal) => {
       handle.exitCode = code ?? signal;
-      resolvePromise(handle.exitCode);
+      if (memory === null) resolvePromise(handle.exitCode);
+      else void memory.remove().then(() => resolvePromise(handle.exitCode));
     });
   });
   if (!quiet) {
