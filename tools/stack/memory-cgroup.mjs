@@ -29,9 +29,11 @@ function ownMemoryCgroup() {
   throw new Error('no memory cgroup controller is mounted for this process');
 }
 
+// `limit` must be there; `swapLimit` is where the kernel accounts swap (v1 writes the same limit
+// for memory and swap together, v2 allows no swap at all).
 const FILES = {
-  1: { limit: ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'], peak: 'memory.max_usage_in_bytes' },
-  2: { limit: ['memory.max'], noSwap: 'memory.swap.max', peak: 'memory.peak' },
+  1: { limit: 'memory.limit_in_bytes', swapLimit: 'memory.memsw.limit_in_bytes', swapValue: (bytes) => bytes, peak: 'memory.max_usage_in_bytes' },
+  2: { limit: 'memory.max', swapLimit: 'memory.swap.max', swapValue: () => '0', peak: 'memory.peak' },
 };
 
 function oomKillsIn(version, directory) {
@@ -57,8 +59,13 @@ export function createMemoryCgroup(label, limitMiB) {
   const bytes = String(limitMiB * MIB);
   try {
     mkdirSync(directory, { recursive: true });
-    for (const file of files.limit) if (existsSync(join(directory, file))) writeFileSync(join(directory, file), bytes);
-    if (files.noSwap && existsSync(join(directory, files.noSwap))) writeFileSync(join(directory, files.noSwap), '0');
+    // cgroup v2 gives a child the memory files only where the parent enables the controller for children.
+    if (!existsSync(join(directory, files.limit))) {
+      rmdirSync(directory);
+      throw new Error(`${files.limit} is missing: the memory controller is not enabled for children of ${own.directory}`);
+    }
+    writeFileSync(join(directory, files.limit), bytes);
+    if (existsSync(join(directory, files.swapLimit))) writeFileSync(join(directory, files.swapLimit), files.swapValue(bytes));
   } catch (error) {
     throw new Error(`cannot limit ${label}'s memory: ${directory} (cgroup v${own.version}): ${error.message}; it needs root and a writable memory controller`);
   }
