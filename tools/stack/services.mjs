@@ -24,7 +24,9 @@ export const SERVICES = [
 // ("Fulfillment heap growing factor"). Orders, inventory and supplier-receipts, which have no heap
 // limit, get a young generation twice the default ("Young generation"): a batch's objects, alive
 // across its database round trips, then die young instead of being copied into the old generation.
-// deploy/k8s and docker-compose.yml set the same through
+// Every service sets its young generation, and orders its growing factor too, because under a
+// container's memory limit V8 would size both from that limit ("Heaps under a container's memory
+// limit"). deploy/k8s and docker-compose.yml set the same through
 // RESTOCK_NODE_ARGS, which the image's entrypoint passes to node (NODE_OPTIONS refuses --heap-growing-percent).
 const NODE_OPTIONS = JSON.parse(readFileSync(new URL('./service-node-options.json', import.meta.url), 'utf8'));
 
