@@ -64,6 +64,29 @@ describe('a service started under a memory limit', () => {
     expect(outcome.cgroupLeft).toBe(false);
   });
 
+  itWithCgroups('removes the empty cgroups that a process which is gone left behind', () => {
+    // A process id that is not running: a short-lived child's, after it exited.
+    const gone = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const entry = join(dir, 'report.js');
+    writeFileSync(entry, 'require("node:fs").writeFileSync(process.env.REPORT, JSON.stringify({ constrainedMiB: process.constrainedMemory() / 1048576, heapLimitMiB: 0 }));');
+    const script = `
+      import { mkdirSync, existsSync } from 'node:fs';
+      import { dirname, join } from 'node:path';
+      import { startService } from ${JSON.stringify(join(STACK, 'services.mjs'))};
+      // Where the cgroups go: beside the one a first service gets.
+      const first = startService({ name: 'catalog', port: 0, entry: ${JSON.stringify(entry)}, quiet: true, memoryLimitMiB: 256, env: { REPORT: ${JSON.stringify(join(dir, 'a.json'))} } });
+      await first.exited;
+      const abandoned = join(dirname(first.memory.directory), 'restock-catalog-${gone}');
+      mkdirSync(abandoned);
+      const second = startService({ name: 'catalog', port: 0, entry: ${JSON.stringify(entry)}, quiet: true, memoryLimitMiB: 256, env: { REPORT: ${JSON.stringify(join(dir, 'b.json'))} } });
+      const before = existsSync(abandoned);
+      await second.exited;
+      process.stdout.write(JSON.stringify({ leftAfterNextStart: before }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })) as { leftAfterNextStart: boolean };
+    expect(out.leftAfterNextStart).toBe(false);
+  });
+
   itWithCgroups('is killed by the kernel when it holds more than that, and the kill is counted', () => {
     const entry = join(dir, 'hog.js');
     // Filled buffers, outside the V8 heap: resident memory, as a container's limit counts it.

@@ -4,7 +4,7 @@
 // gives it; this lets the benchmarks measure it as deployed (`npm run bench -- --service-memory
 // 512`). Needs Linux, root, and a writable memory controller: cgroup v1's, or v2's where this
 // process's cgroup may have children with the memory controller.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,32 @@ function oomKillsIn(version, directory) {
   return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
+/** Whether a process with this id is running (signal 0 checks without sending anything). */
+function running(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the empty cgroups that processes which are gone made here: one killed before its services
+ * exited (SIGKILL) could not remove theirs. A cgroup that still holds a process stays.
+ */
+function removeAbandoned(parent) {
+  for (const name of readdirSync(parent)) {
+    const owner = /^restock-.+-(\d+)$/.exec(name)?.[1];
+    if (owner === undefined || running(Number(owner))) continue;
+    try {
+      rmdirSync(join(parent, name));
+    } catch {
+      // Not empty: its process still runs.
+    }
+  }
+}
+
 /**
  * Creates a memory cgroup limited to `limitMiB` (no swap beyond it) for one process named `label`,
  * beside this process's own. Throws, saying why, where that cannot be done.
@@ -55,6 +81,7 @@ export function createMemoryCgroup(label, limitMiB) {
     throw new Error(`cannot limit ${label}'s memory: ${error.message}`);
   }
   const files = FILES[own.version];
+  removeAbandoned(own.directory);
   const directory = join(own.directory, `restock-${label.replace(/[^a-z0-9-]/gi, '_')}-${process.pid}`);
   const bytes = String(limitMiB * MIB);
   try {
