@@ -67,6 +67,12 @@ function memoryFigures(memory: Record<string, MemoryUsage> | null): Figure[] {
   });
 }
 
+/** Which services the kernel killed for going over their memory limit, in words; null if none. */
+function oomKilled(memory: Record<string, MemoryUsage> | null): string | null {
+  const killed = Object.entries(memory ?? {}).filter(([, usage]) => usage.oomKills > 0);
+  return killed.length === 0 ? null : `killed for going over their memory limit: ${killed.map(([name, usage]) => `${name} (${usage.oomKills}×, ${usage.limitMiB} MiB)`).join(', ')}`;
+}
+
 function timeoutMs(lines: number): number {
   return Math.max(TIMEOUT_MS_MIN, lines * TIMEOUT_MS_PER_LINE);
 }
@@ -286,11 +292,15 @@ async function measurePipeline(options: PipelineOptions, kafka: Kafka, runId: st
         await reader.stop();
       }
       memory = stack.memory();
+    } catch (error) {
+      // A service the kernel killed stops the pipeline: the phase's timeout alone would not say why.
+      const killed = oomKilled(stack.memory());
+      throw killed === null ? error : new Error(`${killed}; then: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       await stack.close();
     }
-    const killed = Object.entries(memory ?? {}).filter(([, usage]) => usage.oomKills > 0);
-    if (killed.length > 0) throw new Error(`killed for going over their memory limit: ${killed.map(([name, usage]) => `${name} (${usage.oomKills}×, ${usage.limitMiB} MiB)`).join(', ')}`);
+    const killed = oomKilled(memory);
+    if (killed !== null) throw new Error(killed);
   } finally {
     // RESTOCK_BENCH_KEEP_DATABASE=1 keeps it, to look at its plans and table statistics afterwards.
     if (process.env['RESTOCK_BENCH_KEEP_DATABASE'] === '1') log(`pipeline: database kept: ${database.url}`);
