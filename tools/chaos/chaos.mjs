@@ -21,6 +21,10 @@ const require = createRequire(import.meta.url);
 const TICK_MS = 100;
 const DRAIN_POLL_MS = 2_000;
 const DRAIN_STABLE_POLLS = 2;
+/** After the workload, the warehouse ships at most this many of the lines it saw allocated late. */
+const LATE_SHIPMENTS_MAX = 60;
+const OBSERVER_QUIET_MS = 2_000;
+const OBSERVER_QUIET_TIMEOUT_MS = 30_000;
 const KILL_RESTART_DELAY_MS = [500, 6_000];
 const FAULT_WINDOW = [0.1, 0.85];
 const SCHEMAS = ['catalog', 'inventory', 'orders', 'supplier_receipts', 'fulfillment'];
@@ -78,10 +82,13 @@ async function untilSagaKnows(fulfillmentUrl, products) {
 /** Watches the customer updates as a warehouse would, to ship lines once they are allocated. */
 async function startObserver(kafka, prefix, workload) {
   const consumer = kafka.consumer({ groupId: `${prefix}chaos.observer`, maxWaitTimeInMs: 200, retry: { retries: 30 } });
+  const observer = { consumer, seen: 0, lastSeenAt: Date.now() };
   await consumer.connect();
   await consumer.subscribe({ topic: `${prefix}restock.customer-updates.v1`, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
+      observer.seen += 1;
+      observer.lastSeenAt = Date.now();
       const update = JSON.parse(message.value.toString('utf8'));
       if (update.type === 'OrderAcknowledged') {
         for (const line of update.data.lines) if (line.status === 'ALLOCATED') workload.allocated(update.data.orderId, line.lineId, line.allocatedQuantity);
@@ -90,7 +97,13 @@ async function startObserver(kafka, prefix, workload) {
       }
     },
   });
-  return consumer;
+  return observer;
+}
+
+/** Waits until the observer has read nothing new for a while: after a drain, it has read every update. */
+async function observerCaughtUp(observer) {
+  const deadline = Date.now() + OBSERVER_QUIET_TIMEOUT_MS;
+  while (Date.now() - observer.lastSeenAt < OBSERVER_QUIET_MS && Date.now() < deadline) await sleep(OBSERVER_QUIET_MS / 4);
 }
 
 async function drive(workload, producer, rate, progress) {
@@ -316,10 +329,19 @@ async function main() {
     const lastFaultAt = Date.now();
     if (fleet.unplannedExits.length > 0) log(`chaos: processes that exited on their own (restarted): ${JSON.stringify(fleet.unplannedExits)}`);
     clearInterval(ticker);
-    const drain = await waitForDrain(kafka, prefix, pool, options.drainTimeout);
+    let drain = await waitForDrain(kafka, prefix, pool, options.drainTimeout);
     const lagRecoveryS = drain.drained ? ((drain.at - lastFaultAt) / 1000).toFixed(1) : 'timeout';
     log(`chaos: ${drain.drained ? 'drained' : 'NOT drained'} ${JSON.stringify(drain.last)}`);
-    await observer.disconnect();
+    if (drain.drained) {
+      await observerCaughtUp(observer);
+      const late = workload.remainingShipments(Date.now(), LATE_SHIPMENTS_MAX);
+      if (late.length > 0) {
+        await producer.send(late);
+        drain = await waitForDrain(kafka, prefix, pool, options.drainTimeout);
+        log(`chaos: ${late.length} shipments of lines seen allocated after the workload; ${drain.drained ? 'drained' : 'NOT drained'} again`);
+      }
+    }
+    await observer.consumer.disconnect();
     observer = null;
     const result = await checkInvariants({
       workload,
@@ -345,7 +367,7 @@ async function main() {
     console.error(`chaos: run aborted: ${error.stack ?? error}`);
     console.error(`chaos: seed ${options.seed}`);
   } finally {
-    await observer?.disconnect().catch(() => {});
+    await observer?.consumer.disconnect().catch(() => {});
     await producer?.close();
     await fleet.stopAll();
     await pool.end().catch(() => {});

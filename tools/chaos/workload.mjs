@@ -260,6 +260,20 @@ export class Workload {
     this.shippable.push({ orderId, lineId, quantity });
   }
 
+  /**
+   * Shipments of up to `max` lines seen fully allocated and not shipped yet: what the warehouse
+   * ships once the sending is over. A run whose pipeline lagged behind the sending (a broker
+   * restart early on) sees its allocations only afterwards, and would otherwise ship nothing.
+   */
+  remainingShipments(nowMs, max) {
+    const messages = [];
+    while (this.shippable.length > 0 && messages.length < max) {
+      const shipment = this.shipment(nowMs);
+      if (shipment) messages.push(shipment);
+    }
+    return messages;
+  }
+
   shipment(nowMs) {
     const index = this.rng.int(0, this.shippable.length - 1);
     const { orderId, lineId, quantity } = this.shippable[index];
