@@ -24,7 +24,7 @@ interface CliOptions {
 interface RunSettings {
   readonly services: ServicesMode;
   /** The pipeline's services each run under this memory limit (MiB), as a container limits them. */
-  readonly serviceMemoryMiB?: number;
+  readonly memoryLimitMiB?: number;
 }
 
 function log(message: string): void {
@@ -35,10 +35,10 @@ function scaled(size: number, scale: number): number {
   return Math.max(1, Math.round(size * scale));
 }
 
-async function run(name: BenchmarkName, scale: number, { services, serviceMemoryMiB }: RunSettings): Promise<BenchmarkResult> {
+async function run(name: BenchmarkName, scale: number, { services, memoryLimitMiB }: RunSettings): Promise<BenchmarkResult> {
   switch (name) {
     case 'pipeline':
-      return pipelineBenchmark({ lines: scaled(PIPELINE_LINES_DEFAULT, scale), services, memoryLimitMiB: serviceMemoryMiB, log });
+      return pipelineBenchmark({ lines: scaled(PIPELINE_LINES_DEFAULT, scale), services, memoryLimitMiB, log });
     case 'availability':
       return availabilityBenchmark({ durationSeconds: Math.max(3, Math.round(15 * Math.min(1, scale))), services, log });
     case 'replay':
@@ -66,7 +66,7 @@ async function runInChild(name: BenchmarkName, scale: number, settings: RunSetti
   const output = join(directory, `${name}.json`);
   try {
     const args = [...process.execArgv, ...process.argv.slice(1, 2), '--only', name, '--scale', String(scale), '--services', settings.services, '--output', output];
-    if (settings.serviceMemoryMiB !== undefined) args.push('--service-memory', String(settings.serviceMemoryMiB));
+    if (settings.memoryLimitMiB !== undefined) args.push('--service-memory', String(settings.memoryLimitMiB));
     const child = spawn(process.execPath, args, { env: { ...process.env, [CHILD_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
@@ -91,9 +91,9 @@ async function main(): Promise<void> {
   const options = program.parse(process.argv).opts<CliOptions>();
   const scale = Number(options.scale);
   if (!(scale > 0)) throw new Error(`--scale must be a positive number, got ${options.scale}`);
-  const serviceMemoryMiB = options.serviceMemory === undefined ? undefined : Number(options.serviceMemory);
-  if (serviceMemoryMiB !== undefined && !Number.isSafeInteger(serviceMemoryMiB)) throw new Error(`--service-memory must be a whole number of MiB, got ${options.serviceMemory}`);
-  const settings: RunSettings = { services: options.services, serviceMemoryMiB };
+  const memoryLimitMiB = options.serviceMemory === undefined ? undefined : Number(options.serviceMemory);
+  if (memoryLimitMiB !== undefined && !Number.isSafeInteger(memoryLimitMiB)) throw new Error(`--service-memory must be a whole number of MiB, got ${options.serviceMemory}`);
+  const settings: RunSettings = { services: options.services, memoryLimitMiB };
   const names = options.only ? options.only.split(',').map((name) => name.trim()) : [...BENCHMARKS];
   for (const name of names) if (!BENCHMARKS.includes(name as BenchmarkName)) throw new Error(`unknown benchmark ${name}; known: ${BENCHMARKS.join(', ')}`);
   const startedAt = new Date().toISOString();

@@ -82,12 +82,11 @@ async function untilSagaKnows(fulfillmentUrl, products) {
 /** Watches the customer updates as a warehouse would, to ship lines once they are allocated. */
 async function startObserver(kafka, prefix, workload) {
   const consumer = kafka.consumer({ groupId: `${prefix}chaos.observer`, maxWaitTimeInMs: 200, retry: { retries: 30 } });
-  const observer = { consumer, seen: 0, lastSeenAt: Date.now() };
+  const observer = { consumer, lastSeenAt: Date.now() };
   await consumer.connect();
   await consumer.subscribe({ topic: `${prefix}restock.customer-updates.v1`, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      observer.seen += 1;
       observer.lastSeenAt = Date.now();
       const update = JSON.parse(message.value.toString('utf8'));
       if (update.type === 'OrderAcknowledged') {
