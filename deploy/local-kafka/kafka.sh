@@ -7,6 +7,9 @@
 #   kafka.sh stop     stop the broker this script started
 #   kafka.sh status   exit 0 when a broker answers on the port
 #   kafka.sh fetch    only fetch the jars
+#   kafka.sh classpath
+#                     fetch if needed, print the Java classpath of Kafka and its clients (tests run
+#                     the Java client from it to check what other systems' producers and consumers see)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -109,6 +112,7 @@ case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   fetch) fetch ;;
+  classpath) fetch; echo "$lib_dir/*" ;;
   status) port_open "$port" ;;
-  *) echo "usage: kafka.sh start|stop|status|fetch" >&2; exit 2 ;;
+  *) echo "usage: kafka.sh start|stop|status|fetch|classpath" >&2; exit 2 ;;
 esac

@@ -19,6 +19,8 @@ export function loadTs(relativePath) {
 }
 
 export function chaosKafkaClient(brokers, clientId) {
+  // The services may publish compressed batches (RESTOCK_KAFKA_COMPRESSION); the observer reads them.
+  loadTs('libs/messaging/src/compression.ts').registerCompressionCodecs();
   return new Kafka({
     clientId,
     brokers: brokers.split(',').map((broker) => broker.trim()),

@@ -1,4 +1,5 @@
 export * from './batch-consumer';
+export * from './compression';
 export * from './dead-letters';
 export * from './input-retention';
 export * from './kafka';

@@ -1,4 +1,5 @@
 import { Admin, Kafka, logLevel, LogEntry, Partitioners, Producer, ProducerConfig } from 'kafkajs';
+import { registerCompressionCodecs } from './compression';
 
 export const CONNECTION_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -48,6 +49,7 @@ function jsonLogCreator(fields: Readonly<Record<string, string>>) {
 }
 
 export function createKafka(settings: KafkaSettings): Kafka {
+  registerCompressionCodecs();
   return new Kafka({
     clientId: settings.clientId,
     brokers: [...settings.brokers],

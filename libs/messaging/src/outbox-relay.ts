@@ -1,6 +1,7 @@
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { Database, hasOutboxAfter, loadOutboxCheckpoint, OUTBOX_ROW_BYTES_MAX, PendingOutboxMessage, PendingOutboxRow, readOutbox, recordPublished } from '@restock/event-store';
+import { compressionType, KafkaCompression } from './compression';
 import { ensureTopics, TopicNamer } from './kafka';
 
 /** The most messages one Kafka transaction carries, unless one outbox row alone holds more. */
@@ -71,6 +72,8 @@ export interface OutboxRelayOptions {
   /** Names the relay: its transactional id, checkpoint group and advisory lock derive from it. */
   readonly relayName: string;
   readonly batchSizeMax?: number;
+  /** How the relay compresses what it sends (`none` when not given); consumers read any codec. */
+  readonly compression?: KafkaCompression;
   readonly onPublished?: (count: number) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -216,6 +219,7 @@ export class OutboxRelay {
     try {
       await transaction.sendBatch({
         acks: -1,
+        compression: compressionType(this.options.compression ?? 'none'),
         topicMessages: groupByTopic(batch),
       });
       await transaction.sendOffsets({

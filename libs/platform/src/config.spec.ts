@@ -28,3 +28,15 @@ describe('how long processed input ids are kept (RESTOCK_PROCESSED_INPUTS_RETENT
     expect(() => loadServiceConfig('orders', { RESTOCK_PROCESSED_INPUTS_PRUNE_INTERVAL_MS: '10' })).toThrow(/RESTOCK_PROCESSED_INPUTS_PRUNE_INTERVAL_MS/);
   });
 });
+
+describe('how the outbox relay compresses what it publishes (RESTOCK_KAFKA_COMPRESSION)', () => {
+  it('sends uncompressed unless told otherwise, and takes every codec Kafka has', () => {
+    expect(loadServiceConfig('orders', {}).kafkaCompression).toBe('none');
+    for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) expect(loadServiceConfig('orders', { RESTOCK_KAFKA_COMPRESSION: compression }).kafkaCompression).toBe(compression);
+  });
+
+  it('refuses another name as a configuration error naming the setting', () => {
+    expect(() => loadServiceConfig('orders', { RESTOCK_KAFKA_COMPRESSION: 'lz5' })).toThrow(ConfigError);
+    expect(() => loadServiceConfig('orders', { RESTOCK_KAFKA_COMPRESSION: 'lz5' })).toThrow(/RESTOCK_KAFKA_COMPRESSION: Kafka compression must be one of/);
+  });
+});

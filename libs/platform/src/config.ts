@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InputRetentionPolicy, parseBrokers, PRUNE_INTERVAL_MS_DEFAULT } from '@restock/messaging';
+import { InputRetentionPolicy, KafkaCompression, parseBrokers, parseKafkaCompression, PRUNE_INTERVAL_MS_DEFAULT } from '@restock/messaging';
 
 export const SERVICES = {
   catalog: { port: 3001, schema: 'catalog' },
@@ -30,6 +30,8 @@ export interface ServiceConfig {
   readonly runtimeDatabaseUrl: string | null;
   readonly kafkaBrokers: readonly string[];
   readonly topicPrefix: string;
+  /** How the outbox relay compresses what it publishes (RESTOCK_KAFKA_COMPRESSION); consumers read every codec. */
+  readonly kafkaCompression: KafkaCompression;
   /** null: operator endpoints are off. */
   readonly operatorToken: string | null;
   /** Operator requests allowed per client address within operatorRateWindowMs. */
@@ -79,6 +81,16 @@ export function parseInputRetention(raw: string | undefined): InputRetentionPoli
   throw new ConfigError(`RESTOCK_PROCESSED_INPUTS_RETENTION must be topics, forever or a number of days from 1d to ${RETENTION_DAYS_MAX}d, got ${JSON.stringify(raw)}`);
 }
 
+export const KAFKA_COMPRESSION_DEFAULT: KafkaCompression = 'none';
+
+function kafkaCompression(raw: string | undefined): KafkaCompression {
+  try {
+    return parseKafkaCompression(raw, KAFKA_COMPRESSION_DEFAULT);
+  } catch (error) {
+    throw new ConfigError(`RESTOCK_KAFKA_COMPRESSION: ${(error as Error).message}`);
+  }
+}
+
 /** Reads one service's configuration from the environment; every value has a development default but the token. */
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
   const environment = (env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development') as ServiceConfig['environment'];
@@ -94,6 +106,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     runtimeDatabaseUrl: env[envName(service, 'DATABASE_URL')] || null,
     kafkaBrokers: brokers,
     topicPrefix: env.RESTOCK_TOPIC_PREFIX ?? '',
+    kafkaCompression: kafkaCompression(env.RESTOCK_KAFKA_COMPRESSION),
     operatorToken: env.RESTOCK_OPERATOR_TOKEN && env.RESTOCK_OPERATOR_TOKEN.length > 0 ? env.RESTOCK_OPERATOR_TOKEN : null,
     operatorRateLimit: integer(env, 'RESTOCK_OPERATOR_RATE_LIMIT', OPERATOR_RATE_LIMIT, 1, 100_000),
     operatorRateWindowMs: integer(env, 'RESTOCK_OPERATOR_RATE_WINDOW_MS', OPERATOR_RATE_WINDOW_MS, 1_000, 86_400_000),

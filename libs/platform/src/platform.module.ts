@@ -30,6 +30,7 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
       kafka,
       namer,
       relayName: config.service,
+      compression: config.kafkaCompression,
       onPublished: (count) => metrics.outboxPublished.inc(count),
       onError: (error) => this.logger.warn(`outbox relay: ${error instanceof Error ? error.message : String(error)}`),
     });

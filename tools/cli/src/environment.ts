@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Database } from '@restock/event-store';
-import { parseBrokers, TopicNamer } from '@restock/messaging';
+import { parseBrokers, registerCompressionCodecs, TopicNamer } from '@restock/messaging';
 import { DEFAULT_DATABASE_URL, SERVICES, ServiceName } from '@restock/platform';
 
 /** The CLI gives up on an unreachable broker after a few seconds instead of retrying for minutes. */
@@ -24,6 +24,8 @@ export class Environment {
   }
 
   get kafka(): Kafka {
+    // Re-consuming an input or redriving a dead letter reads batches that any producer may have compressed.
+    registerCompressionCodecs();
     this.kafkaClient ??= new Kafka({
       clientId: 'restock-cli',
       brokers: this.brokers,
