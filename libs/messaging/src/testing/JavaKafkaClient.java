@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  *   produce BROKERS TOPIC=COMPRESSION...   reads "topic TAB key TAB value" lines from stdin and sends
  *                                          each to its topic with that topic's compression.type
- *   consume BROKERS COUNT TOPIC...         prints "topic TAB value" lines until COUNT were read
+ *   consume BROKERS COUNT TOPIC...         prints "topic TAB partition TAB value" lines until COUNT were read
  *                                          (exit 3 after 30 s without them)
  *   log-bytes BROKERS TOPIC...             prints "topic TAB bytes": what the broker stores of each
  *                                          topic on disk, every partition and log directory
@@ -82,7 +82,7 @@ public class JavaKafkaClient {
           System.exit(3);
         }
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-          System.out.println(record.topic() + "\t" + record.value());
+          System.out.println(record.topic() + "\t" + record.partition() + "\t" + record.value());
           read++;
         }
       }

@@ -14,6 +14,7 @@ const MESSAGES_PER_TOPIC = 200;
 /** Past one 32 KiB snappy block and one 64 KiB LZ4 block in every batch. */
 const PADDING = 'restock '.repeat(100);
 const JAVA_TIMEOUT_MS = 90_000;
+const JAVA_TOPIC_PARTITIONS = 6;
 
 /**
  * Apache Kafka's Java client, from the jars deploy/local-kafka fetches. Without Java and Maven (a
@@ -31,7 +32,7 @@ function javaClasspath(): string | null {
 
 const classpath = javaClasspath();
 const describeWithJava = classpath === null ? describe.skip : describe;
-if (classpath === null) process.stderr.write('compression.int.spec: no Java or Maven here, so the Java client cannot run; skipped\n');
+if (classpath === null) process.stderr.write('java-client.int.spec: no Java or Maven here, so the Java client cannot run; skipped\n');
 
 async function java(args: readonly string[], input?: string): Promise<string> {
   const child = run('java', ['-cp', classpath!, JAVA_CLIENT, ...args], { timeout: JAVA_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
@@ -39,20 +40,30 @@ async function java(args: readonly string[], input?: string): Promise<string> {
   return (await child).stdout;
 }
 
-function valuesByTopic(output: string): Map<string, string[]> {
-  const values = new Map<string, string[]>();
+interface JavaRecord {
+  readonly partition: number;
+  readonly value: string;
+}
+
+/** The Java client's lines ("topic TAB partition TAB value"), by topic. */
+function recordsByTopic(output: string): Map<string, JavaRecord[]> {
+  const records = new Map<string, JavaRecord[]>();
   for (const line of output.split('\n').filter((entry) => entry.length > 0)) {
-    const tab = line.indexOf('\t');
-    values.set(line.slice(0, tab), [...(values.get(line.slice(0, tab)) ?? []), line.slice(tab + 1)]);
+    const [topic, partition, ...value] = line.split('\t');
+    records.set(topic!, [...(records.get(topic!) ?? []), { partition: Number(partition), value: value.join('\t') }]);
   }
-  return values;
+  return records;
+}
+
+function valuesByTopic(output: string): Map<string, string[]> {
+  return new Map([...recordsByTopic(output)].map(([topic, records]) => [topic, records.map((record) => record.value)]));
 }
 
 function message(codec: string, index: number): string {
   return JSON.stringify({ codec, index, padding: PADDING });
 }
 
-describeWithJava("compressed batches between Restock and Kafka's Java client", () => {
+describeWithJava("what Restock and Kafka's Java client exchange", () => {
   let kafka: TestKafka;
 
   beforeAll(() => {
@@ -112,11 +123,11 @@ describeWithJava("compressed batches between Restock and Kafka's Java client", (
       await testDb.drop();
     });
 
-    async function publishThrough(relayName: string, topic: string, compression: KafkaCompression): Promise<void> {
-      await kafka.createTopics([topic], 2);
+    async function publishThrough(relayName: string, topic: string, compression: KafkaCompression, keyOf = (index: number) => `key-${index % 5}`): Promise<void> {
+      await kafka.createTopics([topic], JAVA_TOPIC_PARTITIONS);
       await db.transaction(async (tx) => {
         await appendToStreams(tx, [{ streamId: relayName, expectedVersion: 0, events: [{ id: `${relayName}-event`, type: 'Happened', data: {} }] }]);
-        await enqueue(tx, Array.from({ length: MESSAGES_PER_TOPIC }, (_, index) => ({ topic, key: `key-${index % 5}`, value: JSON.parse(message(compression, index)) as object })));
+        await enqueue(tx, Array.from({ length: MESSAGES_PER_TOPIC }, (_, index) => ({ topic, key: keyOf(index), value: JSON.parse(message(compression, index)) as object })));
       });
       const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName, compression });
       relay.start();
@@ -127,13 +138,29 @@ describeWithJava("compressed batches between Restock and Kafka's Java client", (
       }
     }
 
+    it("puts each key on the partition the Java client's default partitioner gives it", async () => {
+      const sku = (index: number) => `SKU-${index}`;
+      await publishThrough('relay-keys', 'relay.keys.v1', 'none', sku);
+      await kafka.createTopics(['java.keys.v1'], JAVA_TOPIC_PARTITIONS);
+      const [ours, theirs] = ['relay.keys.v1', 'java.keys.v1'].map((topic) => kafka.namer.physical(topic));
+      const lines = Array.from({ length: MESSAGES_PER_TOPIC }, (_, index) => `${theirs!}\t${sku(index)}\t${message('none', index)}`);
+      await java(['produce', kafka.brokers.join(','), `${theirs!}=none`], `${lines.join('\n')}\n`);
+
+      const read = recordsByTopic(await java(['consume', kafka.brokers.join(','), String(2 * MESSAGES_PER_TOPIC), ours!, theirs!]));
+      const partitionsByIndex = (topic: string) => new Map((read.get(topic) ?? []).map((record) => [(JSON.parse(record.value) as { index: number }).index, record.partition]));
+      const [relayed, javas] = [partitionsByIndex(ours!), partitionsByIndex(theirs!)];
+      expect(relayed.size).toBe(MESSAGES_PER_TOPIC);
+      expect(new Set(javas.values()).size).toBe(JAVA_TOPIC_PARTITIONS);
+      expect([...relayed].sort(([a], [b]) => a - b)).toEqual([...javas].sort(([a], [b]) => a - b));
+    }, 180_000);
+
     it('compresses what it publishes as configured, and a Java consumer reads it', async () => {
       await publishThrough('relay-plain', 'relay.plain.v1', 'none');
       await publishThrough('relay-lz4', 'relay.lz4.v1', 'lz4');
       const [plain, lz4] = ['relay.plain.v1', 'relay.lz4.v1'].map((topic) => kafka.namer.physical(topic));
 
-      const stored = valuesByTopic(await java(['log-bytes', kafka.brokers.join(','), plain!, lz4!]));
-      const bytes = (topic: string) => Number(stored.get(topic)?.[0]);
+      const stored = new Map((await java(['log-bytes', kafka.brokers.join(','), plain!, lz4!])).trim().split('\n').map((line) => line.split('\t') as [string, string]));
+      const bytes = (topic: string) => Number(stored.get(topic));
       expect(bytes(plain!)).toBeGreaterThan(MESSAGES_PER_TOPIC * PADDING.length);
       expect(bytes(lz4!)).toBeLessThan(bytes(plain!) / 4);
 
