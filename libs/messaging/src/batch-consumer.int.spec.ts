@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
 import { PoolClient } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { Database, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
@@ -108,6 +108,53 @@ describe('batch consumer', () => {
       expect(crashes).toBeGreaterThan(1);
       expect([...effects.values()].every((count) => count === 1)).toBe(true);
     } finally {
+      await subject.stop();
+    }
+  }, 60_000);
+
+  it('starts again, and then handles every input once, after kafkajs gives it up on an error it does not retry', async () => {
+    const sku = `SKU-${randomUUID()}`;
+    const events = Array.from({ length: 20 }, () => goodsReceived(sku, 1));
+    await kafka.createTopics([TOPIC]);
+    const producer = kafka.kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: kafka.namer.physical(TOPIC), acks: -1, compression: CompressionTypes.ZSTD, messages: events.map((event) => ({ key: sku, value: JSON.stringify(event) })) });
+    } finally {
+      await producer.disconnect();
+    }
+    // The first zstd batch read fails as a batch kafkajs cannot decode does: not retried, the consumer given up.
+    const zstd = CompressionCodecs[CompressionTypes.ZSTD];
+    let failures = 0;
+    CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+      ...zstd(),
+      decompress: (buffer: Buffer) => (failures++ === 0 ? Promise.reject(new KafkaJSNonRetriableError('undecodable batch')) : zstd().decompress(buffer)),
+    });
+    const logged: string[] = [];
+    let crashes = 0;
+    const subject = new BatchConsumer({
+      kafka: kafka.kafka,
+      namer: kafka.namer,
+      db,
+      groupId: `crash-${randomUUID()}`,
+      consumerName: `crash-${randomUUID()}`,
+      topics: [TOPIC],
+      handlerFor: () => recordEffects,
+      metrics: { crashed: () => crashes++ },
+      log: (level, message, fields) => logged.push(`${level} ${message} ${String(fields?.['error'])}`),
+    });
+    await subject.start();
+    try {
+      const ids = events.map((event) => event.id);
+      const effects = await eventually(async () => {
+        const seen = await effectsOf(ids);
+        return seen.size === ids.length ? seen : undefined;
+      }, 45_000);
+      expect([...effects.values()].every((count) => count === 1)).toBe(true);
+      expect(crashes).toBe(1);
+      expect(logged).toContain('error kafka consumer stopped on an error kafkajs does not retry; starting it again undecodable batch');
+    } finally {
+      CompressionCodecs[CompressionTypes.ZSTD] = zstd;
       await subject.stop();
     }
   }, 60_000);

@@ -31,6 +31,8 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 64;
 export const INPUTS_PER_TRANSACTION_MAX = 2_000;
 export const START_RETRY_MS_MIN = 500;
 export const START_RETRY_MS_MAX = 10_000;
+/** A crash this long after the last one starts the backoff over (see rejoinAfterCrash). */
+export const CRASH_BACKOFF_RESET_MS = 300_000;
 
 /** One validated input as a handler sees it. `topic` is the logical (contract) name. */
 export interface ConsumedInput {
@@ -70,6 +72,8 @@ export interface ConsumerMetrics {
   processed?(topic: string, count: number, durationMs: number): void;
   deadLettered?(topic: string, code: string): void;
   duplicate?(topic: string, count: number): void;
+  /** The consumer stopped on an error kafkajs does not retry and is being started again. */
+  crashed?(): void;
 }
 
 /** A partition's validated chunk, waiting to be handled in a transaction shared with other partitions' chunks. */
@@ -142,6 +146,8 @@ export class BatchConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly queues = new Map<string, TopicQueue>();
   private stopping = false;
+  private crashes = 0;
+  private lastCrashAt = -Infinity;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.chunkSizeMax = options.chunkSizeMax ?? CHUNK_SIZE_MAX;
@@ -201,6 +207,10 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       retry: { retries: 10 },
     });
+    const consumer = this.consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) void this.rejoinAfterCrash(consumer, payload.error);
+    });
     await this.consumer.connect();
     for (const topic of this.options.topics) {
       await this.consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });
@@ -211,6 +221,31 @@ export class BatchConsumer {
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.track(this.consumeBatch(payload)),
     });
+  }
+
+  /**
+   * kafkajs gives a consumer up for good after an error it does not retry (a batch it cannot
+   * decode, an answer from the group coordinator it does not expect): the service would run on,
+   * ready by every check, consuming nothing. The consumer is started again from scratch instead,
+   * after a backoff that grows while the crashes repeat, and each crash is logged as an error.
+   * Inputs of the batches in flight are delivered again and recognized as processed.
+   */
+  private async rejoinAfterCrash(crashed: Consumer, error: Error): Promise<void> {
+    if (this.stopping || crashed !== this.consumer) return;
+    const now = performance.now();
+    if (now - this.lastCrashAt > CRASH_BACKOFF_RESET_MS) this.crashes = 0;
+    this.lastCrashAt = now;
+    const delayMs = Math.min(START_RETRY_MS_MAX, START_RETRY_MS_MIN * 2 ** Math.min(this.crashes, 10));
+    this.crashes += 1;
+    this.options.log?.('error', 'kafka consumer stopped on an error kafkajs does not retry; starting it again', { crashes: this.crashes, delayMs, error: errorMessage(error) });
+    this.options.metrics?.crashed?.();
+    await Promise.allSettled([...this.inFlight]);
+    await this.release();
+    await sleep(delayMs);
+    if (this.stopping) return;
+    await this.start();
+    // A stop() that came while the consumer was starting found nothing, or a consumer half made, to stop.
+    if (this.stopping) await this.release();
   }
 
   /**

@@ -20,6 +20,7 @@ export class Metrics implements ConsumerMetrics {
   });
   readonly outboxPublished = new Counter({ name: 'restock_outbox_published_total', help: 'Messages the outbox relay published', registers: [this.registry] });
   readonly processedInputsPruned = new Counter({ name: 'restock_processed_inputs_pruned_total', help: 'Processed input ids forgotten because no topic can deliver them again', registers: [this.registry] });
+  readonly consumerCrashes = new Counter({ name: 'restock_consumer_crashes_total', help: 'Times the Kafka consumer stopped on an error kafkajs does not retry, and was started again', registers: [this.registry] });
   readonly consumerLag = new Gauge({ name: 'restock_consumer_lag', help: 'Messages behind the end of each consumed partition', labelNames: ['topic', 'partition'], registers: [this.registry] });
 
   constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig) {
@@ -38,6 +39,10 @@ export class Metrics implements ConsumerMetrics {
 
   duplicate(topic: string, count: number): void {
     this.inputsDuplicate.inc({ topic }, count);
+  }
+
+  crashed(): void {
+    this.consumerCrashes.inc();
   }
 }
 
