@@ -65,6 +65,14 @@ describe('batch consumer', () => {
     return new Map(result.rows.map((row) => [row.input_id, Number(row.n)]));
   }
 
+  /** Waits until every input has had an effect, and answers how many each had. */
+  function effectsOfAll(ids: readonly string[]): Promise<Map<string, number>> {
+    return eventually(async () => {
+      const seen = await effectsOf(ids);
+      return seen.size === ids.length ? seen : undefined;
+    }, 45_000);
+  }
+
   it('has no second effect when it crashes after the database commit but before the offset commit', async () => {
     const sku = `SKU-${randomUUID()}`;
     const events = Array.from({ length: 20 }, () => goodsReceived(sku, 1));
@@ -100,11 +108,7 @@ describe('batch consumer', () => {
     await kafka.publish(TOPIC, events.map((event) => ({ key: sku, value: event })));
     await subject.start();
     try {
-      const ids = events.map((event) => event.id);
-      const effects = await eventually(async () => {
-        const seen = await effectsOf(ids);
-        return seen.size === ids.length ? seen : undefined;
-      }, 45_000);
+      const effects = await effectsOfAll(events.map((event) => event.id));
       expect(crashes).toBeGreaterThan(1);
       expect([...effects.values()].every((count) => count === 1)).toBe(true);
     } finally {
@@ -145,11 +149,7 @@ describe('batch consumer', () => {
     });
     await subject.start();
     try {
-      const ids = events.map((event) => event.id);
-      const effects = await eventually(async () => {
-        const seen = await effectsOf(ids);
-        return seen.size === ids.length ? seen : undefined;
-      }, 45_000);
+      const effects = await effectsOfAll(events.map((event) => event.id));
       expect([...effects.values()].every((count) => count === 1)).toBe(true);
       expect(crashes).toBe(1);
       expect(logged).toContain('error kafka consumer stopped on an error kafkajs does not retry; starting it again undecodable batch');
