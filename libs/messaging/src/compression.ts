@@ -1,7 +1,4 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
-import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
-import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 
 /**
  * kafkajs reads and writes only gzip. Upstream producers may compress with any codec Kafka has
@@ -33,6 +30,20 @@ export function parseKafkaCompression(raw: string | undefined, fallback: KafkaCo
 }
 
 /**
+ * The native codecs are loaded when a batch first needs one, not when a service starts: a platform
+ * without a prebuilt binary for one of them then runs, and fails only on a batch in that codec (the
+ * consumer's crash names the missing module), as it did before any codec but gzip was registered.
+ */
+function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | null = null;
+  return () => (loaded ??= load());
+}
+
+const snappy = onFirstUse(() => import('snappy'));
+const lz4 = onFirstUse(() => import('lz4-napi'));
+const zstd = onFirstUse(() => import('@mongodb-js/zstd'));
+
+/**
  * The Java client (snappy-java's SnappyOutputStream) frames snappy data: a 16-byte header, then
  * blocks of at most 32 KiB before compression, each prefixed by its compressed length. librdkafka
  * reads and writes the same framing. Unframed data is read as one raw snappy block.
@@ -48,9 +59,10 @@ export async function snappyFramedCompress(data: Buffer): Promise<Buffer> {
   XERIAL_MAGIC.copy(header, 0);
   header.writeInt32BE(XERIAL_VERSION, 8);
   header.writeInt32BE(XERIAL_COMPATIBLE_VERSION, 12);
+  const { compress } = await snappy();
   const parts: Buffer[] = [header];
   for (let start = 0; start < data.length; start += XERIAL_BLOCK_BYTES_MAX) {
-    const block = await snappyCompress(data.subarray(start, start + XERIAL_BLOCK_BYTES_MAX));
+    const block = await compress(data.subarray(start, start + XERIAL_BLOCK_BYTES_MAX));
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length, 0);
     parts.push(length, block);
@@ -59,7 +71,8 @@ export async function snappyFramedCompress(data: Buffer): Promise<Buffer> {
 }
 
 export async function snappyFramedDecompress(data: Buffer): Promise<Buffer> {
-  if (data.length < XERIAL_HEADER_BYTES || !data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) return (await snappyUncompress(data)) as Buffer;
+  const { uncompress } = await snappy();
+  if (data.length < XERIAL_HEADER_BYTES || !data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) return (await uncompress(data)) as Buffer;
   const parts: Buffer[] = [];
   let offset = XERIAL_HEADER_BYTES;
   while (offset < data.length) {
@@ -67,7 +80,7 @@ export async function snappyFramedDecompress(data: Buffer): Promise<Buffer> {
     const length = data.readInt32BE(offset);
     offset += 4;
     if (length < 0 || offset + length > data.length) throw new Error(`snappy frame truncated: a block of ${length} bytes at byte ${offset} of ${data.length}`);
-    parts.push((await snappyUncompress(data.subarray(offset, offset + length))) as Buffer);
+    parts.push((await uncompress(data.subarray(offset, offset + length))) as Buffer);
     offset += length;
   }
   return Buffer.concat(parts);
@@ -81,8 +94,14 @@ interface Codec {
 const CODECS: Readonly<Partial<Record<CompressionTypes, () => Codec>>> = {
   [CompressionTypes.Snappy]: () => ({ compress: (encoder) => snappyFramedCompress(encoder.buffer), decompress: snappyFramedDecompress }),
   // Kafka's LZ4 is the standard LZ4 frame format (since message format 2, with a correct header checksum).
-  [CompressionTypes.LZ4]: () => ({ compress: (encoder) => lz4CompressFrame(encoder.buffer), decompress: (buffer) => lz4DecompressFrame(buffer) }),
-  [CompressionTypes.ZSTD]: () => ({ compress: (encoder) => zstdCompress(encoder.buffer), decompress: (buffer) => zstdDecompress(buffer) }),
+  [CompressionTypes.LZ4]: () => ({
+    compress: async (encoder) => (await lz4()).compressFrame(encoder.buffer),
+    decompress: async (buffer) => (await lz4()).decompressFrame(buffer),
+  }),
+  [CompressionTypes.ZSTD]: () => ({
+    compress: async (encoder) => (await zstd()).compress(encoder.buffer),
+    decompress: async (buffer) => (await zstd()).decompress(buffer),
+  }),
 };
 
 /** Makes every Kafka compression codec available to kafkajs in this process. Idempotent. */
