@@ -2,3 +2,4 @@ export * from './given-when-then';
 export * from './infrastructure';
 export * from './late-proxy';
 export * from './workloads';
+export * from './java-kafka-client';

@@ -20,7 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Apache Kafka's own Java client, as other systems run it against Restock's topics. Run from source
- * (`java -cp <kafka.sh classpath> JavaKafkaClient.java ...`), so no build step is needed.
+ * (`java -cp <kafka.sh classpath> JavaKafkaClient.java ...`; libs/testing/src/java-kafka-client.ts runs it), so no build step is needed.
  *
  *   produce BROKERS TOPIC=COMPRESSION...   reads "topic TAB key TAB value" lines from stdin and sends
  *                                          each to its topic with that topic's compression.type
