@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaMessage } from 'kafkajs';
 import { cloudEvent, TOPICS, validateMessage } from '@restock/contracts';
-import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
-import { Stack, startStack } from './stack';
+import { eventually, parseValue } from '@restock/testing';
+import { defineProduct, useStack } from './testing/stack';
 
 interface Update {
   id: string;
@@ -18,23 +18,9 @@ function input(type: string, time: string, data: Record<string, unknown>) {
 }
 
 describe('a backorder journey through the running services', () => {
-  let db: TestDatabase;
-  let kafka: TestKafka;
-  let stack: Stack;
+  const running = useStack('journey', { tickIntervalMs: 0 });
   const sku = `SHOE-${randomUUID().slice(0, 8)}`;
   const orderIds = { A: `A-${sku}`, B: `B-${sku}`, C: `C-${sku}` };
-
-  beforeAll(async () => {
-    db = await createTestDatabase('journey');
-    kafka = testKafka('journey');
-    stack = await startStack(db.url, kafka.topicPrefix, { tickIntervalMs: 0 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.close();
-    await kafka.close();
-    await db.drop();
-  });
 
   async function updatesUntil(done: (byOrder: Map<string, Update[]>) => boolean): Promise<Map<string, Update[]>> {
     const group = (messages: readonly KafkaMessage[]) => {
@@ -46,25 +32,21 @@ describe('a backorder journey through the running services', () => {
       }
       return byOrder;
     };
-    return group(await kafka.readUntil(TOPICS.customerUpdates, (messages) => done(group(messages)), 30_000));
+    return group(await running.kafka.readUntil(TOPICS.customerUpdates, (messages) => done(group(messages)), 30_000));
   }
 
   const typesOf = (updates: Map<string, Update[]>, orderId: string) => (updates.get(orderId) ?? []).map((update) => update.type);
 
   async function placeOrder(orderId: string, placedAt: string): Promise<void> {
-    await kafka.publish(TOPICS.ecommerceOrders, [
+    await running.kafka.publish(TOPICS.ecommerceOrders, [
       { key: orderId, value: input('OrderPlaced', placedAt, { orderId, customerId: `cust-${orderId}`, placedAt, lines: [{ lineId: 'L1', sku, quantity: 4 }] }) },
     ]);
     await updatesUntil((byOrder) => typesOf(byOrder, orderId).includes('OrderAcknowledged'));
   }
 
   it('dates backorders, re-dates them when the supplier slips, moves the queue on a cancellation and fills it first in, first out', async () => {
-    const product = await fetch(`${stack.catalog.url}/products/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Trail shoe', backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' }),
-    });
-    expect(product.status).toBe(200);
+    const { stack, kafka } = running;
+    expect(await defineProduct(stack, sku, { name: 'Trail shoe', backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' })).toBe(200);
     await kafka.publish(TOPICS.purchaseOrders, [
       {
         key: sku,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { cloudEvent, TOPICS, validateMessage } from '@restock/contracts';
-import { createTestDatabase, eventually, javaKafkaClient, parseValue, TEST_BROKERS, TestDatabase, testKafka, TestKafka } from '@restock/testing';
-import { Stack, startStack } from './stack';
+import { eventually, javaKafkaClient, parseValue, TEST_BROKERS } from '@restock/testing';
+import { defineProduct, useStack } from './testing/stack';
 
 /** snappy is the codec whose framing is the Java client's own; zstd the newest Kafka has. */
 const UPSTREAM_CODECS = ['snappy', 'zstd'] as const;
@@ -11,30 +11,12 @@ const describeWithJava = java === null ? describe.skip : describe;
 if (java === null) process.stderr.write('upstream-java-client.e2e.spec: no Java or Maven here, so the Java client cannot run; skipped\n');
 
 describeWithJava("orders from an upstream platform on Kafka's Java client, with compression", () => {
-  let db: TestDatabase;
-  let kafka: TestKafka;
-  let stack: Stack;
+  const running = useStack('java-upstream', { tickIntervalMs: 0 });
   const sku = `BOOT-${randomUUID().slice(0, 8)}`;
 
-  beforeAll(async () => {
-    db = await createTestDatabase('java_upstream');
-    kafka = testKafka('java-upstream');
-    stack = await startStack(db.url, kafka.topicPrefix, { tickIntervalMs: 0 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await stack?.close();
-    await kafka.close();
-    await db.drop();
-  });
-
   it('acknowledges each order, and a Java consumer reads the acknowledgements from the transactional output', async () => {
-    const product = await fetch(`${stack.catalog.url}/products/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Winter boot', backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' }),
-    });
-    expect(product.status).toBe(200);
+    const { stack, kafka } = running;
+    expect(await defineProduct(stack, sku, { name: 'Winter boot', backorderable: true, maxBackorderDays: 30, leadTimeDays: 14, onLimitExceeded: 'NOTIFY' })).toBe(200);
     await eventually(async () => {
       const answer = (await (await fetch(`${stack.fulfillment.url}/availability/${sku}?quantity=2`)).json()) as { status?: string };
       return answer.status === 'BACKORDER' ? true : undefined;

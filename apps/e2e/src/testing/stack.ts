@@ -4,6 +4,9 @@ import { inventoryService } from '@restock/inventory-adapters';
 import { ordersService } from '@restock/orders-adapters';
 import { loadServiceConfig, RunningService, ServiceConfig, ServiceDefinition, ServiceName, startService } from '@restock/platform';
 import { supplierReceiptsService } from '@restock/supplier-receipts-adapters';
+import { createTestDatabase, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+
+const STACK_START_TIMEOUT_MS = 120_000;
 
 export type Stack = Record<ServiceName, RunningService> & { close(): Promise<void> };
 
@@ -33,4 +36,54 @@ export async function startStack(databaseUrl: string, topicPrefix: string, fulfi
   }
   const services = running as Record<ServiceName, RunningService>;
   return { ...services, close: async () => void (await Promise.all(names.map((name) => services[name].close()))) };
+}
+
+/** The stack an end-to-end spec runs against, with the database and topic prefix of its own. */
+export interface StackUnderTest {
+  readonly db: TestDatabase;
+  readonly kafka: TestKafka;
+  readonly stack: Stack;
+}
+
+/**
+ * Starts the five services before the spec's tests, each spec on its own database and topic
+ * prefix, and stops them after. Read the fields inside tests (they are set by beforeAll).
+ */
+export function useStack(label: string, fulfillment: FulfillmentOptions = {}): StackUnderTest {
+  const under: { db?: TestDatabase; kafka?: TestKafka; stack?: Stack } = {};
+  beforeAll(async () => {
+    under.db = await createTestDatabase(label.replace(/-/g, '_'));
+    under.kafka = testKafka(label);
+    under.stack = await startStack(under.db.url, under.kafka.topicPrefix, fulfillment);
+  }, STACK_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await under.stack?.close();
+    await under.kafka?.close();
+    await under.db?.drop();
+  });
+  return {
+    get db() {
+      return under.db!;
+    },
+    get kafka() {
+      return under.kafka!;
+    },
+    get stack() {
+      return under.stack!;
+    },
+  };
+}
+
+export interface ProductDefinition {
+  readonly name: string;
+  readonly backorderable: boolean;
+  readonly maxBackorderDays: number;
+  readonly leadTimeDays: number;
+  readonly onLimitExceeded: 'NOTIFY' | 'CANCEL';
+}
+
+/** Defines a product through the catalog's HTTP API, as a merchant does; answers the HTTP status. */
+export async function defineProduct(stack: Stack, sku: string, product: ProductDefinition): Promise<number> {
+  const response = await fetch(`${stack.catalog.url}/products/${sku}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(product) });
+  return response.status;
 }
