@@ -49,24 +49,24 @@ export function javaKafkaClient(brokers: readonly string[]): JavaKafkaClient | n
     if (process.env.CI === 'true') throw error;
     return null;
   }
-  const java = async (args: readonly string[], input = ''): Promise<string[]> => {
-    const child = run('java', ['-cp', classpath, SOURCE, args[0]!, brokers.join(','), ...args.slice(1)], { timeout: JAVA_TIMEOUT_MS, maxBuffer: OUTPUT_BYTES_MAX });
+  const java = async (command: 'produce' | 'consume' | 'log-bytes', args: readonly string[], input = ''): Promise<string[]> => {
+    const child = run('java', ['-cp', classpath, SOURCE, command, brokers.join(','), ...args], { timeout: JAVA_TIMEOUT_MS, maxBuffer: OUTPUT_BYTES_MAX });
     child.child.stdin!.end(input);
     return (await child).stdout.split('\n').filter((line) => line.length > 0);
   };
   return {
     async produce(records, compressionByTopic) {
       const lines = records.map((record) => `${record.topic}\t${record.key}\t${record.value}\n`).join('');
-      await java(['produce', ...Object.entries(compressionByTopic).map(([topic, compression]) => `${topic}=${compression}`)], lines);
+      await java('produce', Object.entries(compressionByTopic).map(([topic, compression]) => `${topic}=${compression}`), lines);
     },
     async consume(topics, count) {
-      return (await java(['consume', String(count), ...topics])).map((line) => {
+      return (await java('consume', [String(count), ...topics])).map((line) => {
         const [topic, partition, ...value] = line.split('\t');
         return { topic: topic!, partition: Number(partition), value: value.join('\t') };
       });
     },
     async logBytes(topics) {
-      return new Map((await java(['log-bytes', ...topics])).map((line) => line.split('\t')).map(([topic, bytes]) => [topic!, Number(bytes)]));
+      return new Map((await java('log-bytes', topics)).map((line) => line.split('\t')).map(([topic, bytes]) => [topic!, Number(bytes)]));
     },
   };
 }
