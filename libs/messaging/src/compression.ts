@@ -7,8 +7,6 @@ import { CompressionCodecs, CompressionTypes } from 'kafkajs';
  */
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-export const KAFKA_COMPRESSIONS: readonly KafkaCompression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-
 const COMPRESSION_TYPES: Readonly<Record<KafkaCompression, CompressionTypes>> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
@@ -16,6 +14,8 @@ const COMPRESSION_TYPES: Readonly<Record<KafkaCompression, CompressionTypes>> = 
   lz4: CompressionTypes.LZ4,
   zstd: CompressionTypes.ZSTD,
 };
+
+export const KAFKA_COMPRESSIONS = Object.keys(COMPRESSION_TYPES) as readonly KafkaCompression[];
 
 export function compressionType(compression: KafkaCompression): CompressionTypes {
   return COMPRESSION_TYPES[compression];

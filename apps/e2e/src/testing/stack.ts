@@ -1,4 +1,5 @@
 import { catalogService } from '@restock/catalog-adapters';
+import type { ProductDefinitionBody } from '@restock/contracts';
 import { FulfillmentOptions, fulfillmentService } from '@restock/fulfillment-adapters';
 import { inventoryService } from '@restock/inventory-adapters';
 import { ordersService } from '@restock/orders-adapters';
@@ -40,7 +41,6 @@ export async function startStack(databaseUrl: string, topicPrefix: string, fulfi
 
 /** The stack an end-to-end spec runs against, with the database and topic prefix of its own. */
 export interface StackUnderTest {
-  readonly db: TestDatabase;
   readonly kafka: TestKafka;
   readonly stack: Stack;
 }
@@ -62,9 +62,6 @@ export function useStack(label: string, fulfillment: FulfillmentOptions = {}): S
     await under.db?.drop();
   });
   return {
-    get db() {
-      return under.db!;
-    },
     get kafka() {
       return under.kafka!;
     },
@@ -74,16 +71,8 @@ export function useStack(label: string, fulfillment: FulfillmentOptions = {}): S
   };
 }
 
-export interface ProductDefinition {
-  readonly name: string;
-  readonly backorderable: boolean;
-  readonly maxBackorderDays: number;
-  readonly leadTimeDays: number;
-  readonly onLimitExceeded: 'NOTIFY' | 'CANCEL';
-}
-
 /** Defines a product through the catalog's HTTP API, as a merchant does; answers the HTTP status. */
-export async function defineProduct(stack: Stack, sku: string, product: ProductDefinition): Promise<number> {
+export async function defineProduct(stack: Stack, sku: string, product: ProductDefinitionBody): Promise<number> {
   const response = await fetch(`${stack.catalog.url}/products/${sku}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(product) });
   return response.status;
 }
