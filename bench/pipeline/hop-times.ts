@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { TOPICS } from '@restock/contracts';
-import { createKafka, parseBrokers } from '@restock/messaging';
+import { createKafka, messagesOf, parseBrokers } from '@restock/messaging';
 import { percentile } from '../harness/results';
 
 /**
@@ -72,20 +72,22 @@ export function hopTimes(
 
 const QUIET_MS = 4_000;
 
-/** Every record of a topic, read from the beginning until none has come for QUIET_MS. */
-async function readTopic(kafka: Kafka, topic: string, orderIdOf: (value: { data?: { orderId?: unknown } }, key: string) => string | null): Promise<TimedRecord[]> {
+/** Every message of a (logical) topic, a packed record as the events it carries, read from the beginning until none has come for QUIET_MS. */
+async function readTopic(kafka: Kafka, prefix: string, topic: string, orderIdOf: (value: { data?: { orderId?: unknown } }, key: string) => string | null): Promise<TimedRecord[]> {
   const records: TimedRecord[] = [];
   const consumer = kafka.consumer({ groupId: `hop-times-${process.pid}-${Date.now()}`, maxBytesPerPartition: 10 * 1024 * 1024 });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.subscribe({ topic: `${prefix}${topic}`, fromBeginning: true });
     let lastAt = Date.now();
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ message: record }) => {
         lastAt = Date.now();
-        const value = JSON.parse(message.value?.toString() ?? 'null') as { type?: string; data?: { orderId?: unknown } } | null;
-        if (value === null) return;
-        records.push({ timestampMs: Number(message.timestamp), orderId: orderIdOf(value, message.key?.toString() ?? ''), type: value.type ?? null });
+        for (const message of messagesOf(topic, record)) {
+          const value = JSON.parse(message.value?.toString() ?? 'null') as { type?: string; data?: { orderId?: unknown } } | null;
+          if (value === null) continue;
+          records.push({ timestampMs: Number(message.timestamp), orderId: orderIdOf(value, message.key?.toString() ?? ''), type: value.type ?? null });
+        }
       },
     });
     while (Date.now() - lastAt < QUIET_MS) await new Promise((resolve) => setTimeout(resolve, 250));
@@ -109,10 +111,10 @@ async function main(): Promise<void> {
   const byData = (value: { data?: { orderId?: unknown } }) => (typeof value.data?.orderId === 'string' ? value.data.orderId : null);
   const hops = hopTimes(
     {
-      sent: await readTopic(kafka, `${prefix}${TOPICS.ecommerceOrders}`, byKey),
-      placed: await readTopic(kafka, `${prefix}${TOPICS.orderEvents}`, byData),
-      decided: await readTopic(kafka, `${prefix}${TOPICS.fulfillmentEvents}`, byData),
-      updates: await readTopic(kafka, `${prefix}${TOPICS.customerUpdates}`, byKey),
+      sent: await readTopic(kafka, prefix, TOPICS.ecommerceOrders, byKey),
+      placed: await readTopic(kafka, prefix, TOPICS.orderEvents, byData),
+      decided: await readTopic(kafka, prefix, TOPICS.fulfillmentEvents, byData),
+      updates: await readTopic(kafka, prefix, TOPICS.customerUpdates, byKey),
     },
     orderIdPart,
   );

@@ -57,12 +57,16 @@ export function validateMessage(
   if (value === null) return rejected('INVALID_JSON', 'message has no value');
   const size = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
   if (size > maxBytes) return rejected('TOO_LARGE', `message is ${size} bytes, more than the ${maxBytes} allowed`);
-  const parsed = parseJson(value);
+  const parsed = parseMessageJson(value);
   if (!parsed.ok) return parsed;
-  return validateEvent(topic, parsed.json, options.typesTaken);
+  return validateParsedMessage(topic, parsed.json, options.typesTaken);
 }
 
-function validateEvent(topic: string, json: unknown, typesTaken: ReadonlySet<string> | undefined): MessageValidation {
+/**
+ * Judges one message that was already parsed, as validateMessage does after parsing: a CloudEvent
+ * taken out of a packed record (libs/messaging, packed-records.ts) is judged this way.
+ */
+export function validateParsedMessage(topic: string, json: unknown, typesTaken?: ReadonlySet<string>): MessageValidation {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return rejected('INVALID_ENVELOPE', 'message must be a CloudEvents JSON object');
   }
@@ -129,7 +133,7 @@ function ownErrors(error: ValidationError, property: string | undefined, value: 
   return messages;
 }
 
-type ParsedJson = { readonly ok: true; readonly json: unknown } | { readonly ok: false; readonly reason: MessageRejection };
+export type ParsedJson = { readonly ok: true; readonly json: unknown } | { readonly ok: false; readonly reason: MessageRejection };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -139,7 +143,8 @@ function mayHoldPrototypeKey(text: string): boolean {
   return text.includes('__proto__') || text.includes('\\u');
 }
 
-function parseJson(value: Buffer | string): ParsedJson {
+/** Parses a message's UTF-8 JSON; invalid UTF-8 or JSON, or a `__proto__` key, is an INVALID_JSON rejection. */
+export function parseMessageJson(value: Buffer | string): ParsedJson {
   let prototypeKeyFound = false;
   try {
     const text = typeof value === 'string' ? value : utf8.decode(value);

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { PoolClient } from 'pg';
-import { CloudEvent, validateMessage } from '@restock/contracts';
+import { CloudEvent, MessageValidation, validateMessage, validateParsedMessage } from '@restock/contracts';
 import { claimInputs, Database, isTransientError } from '@restock/event-store';
 import { DeadLetter, DeadLetterReason, sendDeadLetters } from './dead-letters';
 import { createIdempotentProducer, ensureTopics, TopicNamer } from './kafka';
+import { isPackedRecord, PACKED_TOPICS, unpackRecord } from './packed-records';
 import { deadLetterTopic } from '@restock/contracts';
 
 export const CHUNK_SIZE_MAX = 500;
@@ -274,32 +275,58 @@ export class BatchConsumer {
   private async consumeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const topic = this.options.namer.logical(batch.topic);
     const taken = this.options.typesTakenBy?.(topic);
-    for (let start = 0; start < batch.messages.length; start += this.chunkSizeMax) {
+    let letters: DeadLetter[] = [];
+    let valid: ConsumedInput[] = [];
+    let inputs = 0;
+    for (const [at, record] of batch.messages.entries()) {
       if (this.stopping || !isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + this.chunkSizeMax);
-      const letters: DeadLetter[] = [];
-      const valid: ConsumedInput[] = [];
-      for (const message of chunk) {
-        const result = validateMessage(topic, message.value, { maxBytes: this.options.maxMessageBytes, typesTaken: taken });
-        if (!result.ok) letters.push({ topic, partition: batch.partition, message, reason: result.reason });
-        else if (!('passedOver' in result)) valid.push({ event: result.event, topic, partition: batch.partition, message });
-      }
-      const last = chunk[chunk.length - 1]!;
+      inputs += this.validateRecord(topic, batch.partition, record, taken, letters, valid);
+      // A chunk ends at a record's end: a packed record's events are settled, and its offset committed, together.
+      if (inputs < this.chunkSizeMax && at < batch.messages.length - 1) continue;
       await new Promise<void>((resolve, reject) =>
         this.settle(topic, {
           physicalTopic: batch.topic,
           partition: batch.partition,
           valid,
           letters,
-          nextOffset: String(BigInt(last.offset) + 1n),
+          nextOffset: String(BigInt(record.offset) + 1n),
           heartbeat,
           isRunning,
           settled: { resolve, reject },
         }),
       );
-      resolveOffset(last.offset);
+      resolveOffset(record.offset);
       await heartbeat();
+      letters = [];
+      valid = [];
+      inputs = 0;
     }
+  }
+
+  /**
+   * Validates a record's messages (a packed record's events on a packed topic, or the record itself)
+   * into `valid` and `letters`, and answers how many messages it held. A packed record that cannot be read as one
+   * is dead-lettered whole; an event in it that is not valid goes alone, as a single record would.
+   */
+  private validateRecord(topic: string, partition: number, record: KafkaMessage, taken: ReadonlySet<string> | undefined, letters: DeadLetter[], valid: ConsumedInput[]): number {
+    const take = (message: KafkaMessage, result: MessageValidation) => {
+      if (!result.ok) letters.push({ topic, partition, message, reason: result.reason });
+      else if (!('passedOver' in result)) valid.push({ event: result.event, topic, partition, message });
+    };
+    // Public topics carry single CloudEvents (DESIGN.md): a batch there is judged as one message.
+    if (!PACKED_TOPICS.has(topic) || !isPackedRecord(record)) {
+      take(record, validateMessage(topic, record.value, { maxBytes: this.options.maxMessageBytes, typesTaken: taken }));
+      return 1;
+    }
+    const unpacked = unpackRecord(record, this.options.maxMessageBytes);
+    if (!unpacked.ok) {
+      letters.push({ topic, partition, message: record, reason: unpacked.reason });
+      return 1;
+    }
+    for (const event of unpacked.events) {
+      take(event.message, event.tooLarge ? { ok: false, reason: event.tooLarge } : validateParsedMessage(topic, event.json, taken));
+    }
+    return Math.max(1, unpacked.events.length);
   }
 
   /**

@@ -5,5 +5,6 @@ export * from './input-retention';
 export * from './kafka';
 export * from './kafka-transport';
 export * from './outbox-relay';
+export * from './packed-records';
 export * from './dead-letter-redrive';
 export * from './topic-range';

@@ -1,8 +1,9 @@
-import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Kafka, PartitionMetadata, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { Database, hasOutboxAfter, loadOutboxCheckpoint, OUTBOX_ROW_BYTES_MAX, PendingOutboxMessage, PendingOutboxRow, readOutbox, recordPublished } from '@restock/event-store';
 import { compressionType, KafkaCompression } from './compression';
 import { ensureTopics, TopicNamer } from './kafka';
+import { CLOUDEVENTS_CONTENT_TYPE, KafkaPacking, OutgoingMessage, packForPartitions, PACKED_TOPICS } from './packed-records';
 
 /** The most messages one Kafka transaction carries, unless one outbox row alone holds more. */
 export const RELAY_BATCH_SIZE_MAX = 1_000;
@@ -37,6 +38,8 @@ export const OUTPUT_TOPIC_PARTITIONS = 6;
  * back in a state the old connection never recovers from.
  */
 export const RELAY_KAFKA_STEP_TIMEOUT_MS = 45_000;
+/** How long the relay trusts the partition count it read for a topic it packs, as kafkajs its metadata. */
+export const RELAY_PARTITIONS_MAX_AGE_MS = 300_000;
 
 function withinTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -74,6 +77,8 @@ export interface OutboxRelayOptions {
   readonly batchSizeMax?: number;
   /** How the relay compresses what it sends (`none` when not given); consumers read any codec. */
   readonly compression?: KafkaCompression;
+  /** `internal` (when not given): messages to PACKED_TOPICS travel packed, one record per partition a transaction (packed-records.ts). */
+  readonly packing?: KafkaPacking;
   readonly onPublished?: (count: number) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -98,6 +103,9 @@ export class OutboxRelay {
   /** Set by every NOTIFY; a sleep that begins after one returns at once, so none is lost. */
   private notified = false;
   private readonly knownTopics = new Set<string>();
+  private readonly partitionsByTopic = new Map<string, { readonly partitions: PartitionMetadata[]; readonly readAt: number }>();
+  /** kafkajs's own default partitioner (murmur2, as the Java client's), so packing moves no key to another partition. */
+  private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSizeMax = options.batchSizeMax ?? RELAY_BATCH_SIZE_MAX;
@@ -215,12 +223,13 @@ export class OutboxRelay {
     const producer = this.producer;
     if (!producer) throw new Error('relay published without leadership');
     await this.ensureTopicsOf(batch);
+    const topicMessages = await this.packed(groupByTopic(batch));
     const transaction = await producer.transaction();
     try {
       await transaction.sendBatch({
         acks: -1,
         compression: compressionType(this.options.compression ?? 'none'),
-        topicMessages: groupByTopic(batch),
+        topicMessages,
       });
       await transaction.sendOffsets({
         consumerGroupId: this.checkpointGroup,
@@ -247,6 +256,35 @@ export class OutboxRelay {
     if (missing.length === 0) return;
     await ensureTopics(this.options.kafka, missing.map((name) => ({ name, partitions: OUTPUT_TOPIC_PARTITIONS })));
     for (const topic of missing) this.knownTopics.add(topic);
+  }
+
+  /** Each packed topic's messages as packed records (packed-records.ts); the other topics' as they are. */
+  private async packed(topicMessages: readonly { topic: string; messages: OutgoingMessage[] }[]): Promise<{ topic: string; messages: OutgoingMessage[] }[]> {
+    if ((this.options.packing ?? 'internal') === 'none') return [...topicMessages];
+    const packable = topicMessages.filter((entry) => PACKED_TOPICS.has(this.options.namer.logical(entry.topic)));
+    await this.readPartitions(packable.map((entry) => entry.topic));
+    return topicMessages.map((entry) => {
+      const partitionMetadata = packable.includes(entry) ? this.partitionsByTopic.get(entry.topic)?.partitions : undefined;
+      if (partitionMetadata === undefined) return entry;
+      const partitionOf = (key: string) => this.partitioner({ topic: entry.topic, partitionMetadata, message: { key, value: null } });
+      return { topic: entry.topic, messages: packForPartitions(entry.messages, partitionOf) };
+    });
+  }
+
+  private async readPartitions(topics: readonly string[]): Promise<void> {
+    const now = performance.now();
+    const stale = topics.filter((topic) => (this.partitionsByTopic.get(topic)?.readAt ?? -Infinity) < now - RELAY_PARTITIONS_MAX_AGE_MS);
+    if (stale.length === 0) return;
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: stale });
+      for (const topic of metadata) {
+        if (topic.partitions.length > 0) this.partitionsByTopic.set(topic.name, { partitions: topic.partitions, readAt: now });
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async loadCheckpoint(): Promise<Checkpoint> {
@@ -284,13 +322,13 @@ export class OutboxRelay {
 interface SerializedMessage {
   /** Physical topic name. */
   readonly topic: string;
-  readonly kafkaMessage: { key: string | null; value: string; headers: Record<string, string> };
+  readonly kafkaMessage: OutgoingMessage;
 }
 
 function serialized(message: PendingOutboxMessage, namer: TopicNamer): SerializedMessage {
   return {
     topic: namer.physical(message.topic),
-    kafkaMessage: { key: message.key, value: message.value, headers: { 'content-type': 'application/cloudevents+json; charset=utf-8', ...message.headers } },
+    kafkaMessage: { key: message.key, value: message.value, headers: { 'content-type': CLOUDEVENTS_CONTENT_TYPE, ...message.headers } },
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InputRetentionPolicy, KafkaCompression, parseBrokers, parseKafkaCompression, PRUNE_INTERVAL_MS_DEFAULT } from '@restock/messaging';
+import { InputRetentionPolicy, KafkaCompression, KafkaPacking, parseBrokers, parseKafkaCompression, parseKafkaPacking, PRUNE_INTERVAL_MS_DEFAULT } from '@restock/messaging';
 
 export const SERVICES = {
   catalog: { port: 3001, schema: 'catalog' },
@@ -32,6 +32,8 @@ export interface ServiceConfig {
   readonly topicPrefix: string;
   /** How the outbox relay compresses what it publishes (RESTOCK_KAFKA_COMPRESSION); consumers read every codec. */
   readonly kafkaCompression: KafkaCompression;
+  /** Whether the outbox relay packs what it publishes on internal topics (RESTOCK_KAFKA_PACKING); consumers read both. */
+  readonly kafkaPacking: KafkaPacking;
   /** null: operator endpoints are off. */
   readonly operatorToken: string | null;
   /** Operator requests allowed per client address within operatorRateWindowMs. */
@@ -91,6 +93,16 @@ function kafkaCompression(raw: string | undefined): KafkaCompression {
   }
 }
 
+export const KAFKA_PACKING_DEFAULT: KafkaPacking = 'internal';
+
+function kafkaPacking(raw: string | undefined): KafkaPacking {
+  try {
+    return parseKafkaPacking(raw, KAFKA_PACKING_DEFAULT);
+  } catch (error) {
+    throw new ConfigError(`RESTOCK_KAFKA_PACKING: ${(error as Error).message}`);
+  }
+}
+
 /** Reads one service's configuration from the environment; every value has a development default but the token. */
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
   const environment = (env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development') as ServiceConfig['environment'];
@@ -107,6 +119,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     kafkaBrokers: brokers,
     topicPrefix: env.RESTOCK_TOPIC_PREFIX ?? '',
     kafkaCompression: kafkaCompression(env.RESTOCK_KAFKA_COMPRESSION),
+    kafkaPacking: kafkaPacking(env.RESTOCK_KAFKA_PACKING),
     operatorToken: env.RESTOCK_OPERATOR_TOKEN && env.RESTOCK_OPERATOR_TOKEN.length > 0 ? env.RESTOCK_OPERATOR_TOKEN : null,
     operatorRateLimit: integer(env, 'RESTOCK_OPERATOR_RATE_LIMIT', OPERATOR_RATE_LIMIT, 1, 100_000),
     operatorRateWindowMs: integer(env, 'RESTOCK_OPERATOR_RATE_WINDOW_MS', OPERATOR_RATE_WINDOW_MS, 1_000, 86_400_000),

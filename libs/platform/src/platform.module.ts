@@ -31,6 +31,7 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, OnApplicationS
       namer,
       relayName: config.service,
       compression: config.kafkaCompression,
+      packing: config.kafkaPacking,
       onPublished: (count) => metrics.outboxPublished.inc(count),
       onError: (error) => this.logger.warn(`outbox relay: ${error instanceof Error ? error.message : String(error)}`),
     });

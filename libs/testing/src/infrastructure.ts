@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, KafkaMessage } from 'kafkajs';
-import { createIdempotentProducer, createKafka, ensureTopics, parseBrokers, TopicNamer } from '@restock/messaging';
+import { createIdempotentProducer, createKafka, ensureTopics, messagesOf, parseBrokers, TopicNamer } from '@restock/messaging';
 import { Database, MigrationClass, runMigrations } from '@restock/event-store';
 
 /**
@@ -62,7 +62,10 @@ export interface TestKafka {
   readonly namer: TopicNamer;
   /** Publishes raw messages (values already serialized or objects to serialize) to a logical topic. */
   publish(topic: string, messages: readonly { key: string | null; value: unknown; headers?: Record<string, string> }[]): Promise<void>;
-  /** Reads a logical topic from the beginning until `until` holds for what was read or the time runs out. */
+  /**
+   * Reads a logical topic from the beginning until `until` holds for what was read or the time runs
+   * out. A packed record counts as the messages it carries (libs/messaging, packed-records.ts).
+   */
   readUntil(topic: string, until: (messages: readonly KafkaMessage[]) => boolean, timeoutMs?: number): Promise<KafkaMessage[]>;
   createTopics(topics: readonly string[], partitions?: number): Promise<void>;
   close(): Promise<void>;
@@ -121,7 +124,7 @@ export function testKafka(label = 'test'): TestKafka {
           }
           void consumer.run({
             eachMessage: async ({ message }) => {
-              messages.push(message);
+              messages.push(...messagesOf(topic, message));
               if (until(messages)) {
                 clearTimeout(timer);
                 resolve();

@@ -1,7 +1,7 @@
 import { KafkaMessage } from 'kafkajs';
 import { validateMessage } from '@restock/contracts';
 import { processedAmong } from '@restock/event-store';
-import { createIdempotentProducer, readRanges, rangeSize, resolveRanges } from '@restock/messaging';
+import { createIdempotentProducer, messagesOf, readRanges, rangeSize, resolveRanges } from '@restock/messaging';
 import { ServiceOperations } from '@restock/platform';
 import { Environment } from '../environment';
 import { CliError, EXIT } from '../exit-codes';
@@ -92,18 +92,22 @@ export async function replayTopic(environment: Environment, output: Output, topi
   const seen = new Set<string>();
   const producer = options.dryRun ? null : createIdempotentProducer(environment.kafka);
   await producer?.connect();
-  const bar = output.progress(`${options.dryRun ? 'reading' : 'replaying'} ${topic}`, 'messages');
+  const bar = output.progress(`${options.dryRun ? 'reading' : 'replaying'} ${topic}`, 'records');
+  let records = 0;
   let read = 0;
   let invalid = 0;
   try {
-    await readRanges(environment.kafka, physical, ranges, async (_partition, messages) => {
+    await readRanges(environment.kafka, physical, ranges, async (_partition, inRange) => {
+      // A packed record (an internal topic's) is counted, and published again, as the events it carries.
+      const messages = inRange.flatMap((record) => messagesOf(topic, record));
       const valid = await count(environment, topic, consumers, messages, counts, seen);
       invalid += messages.length - valid.length;
       if (producer && valid.length > 0) {
         await producer.send({ topic: physical, acks: -1, messages: valid.map((message) => ({ key: message.key, value: message.value, headers: message.headers ?? {} })) });
       }
       read += messages.length;
-      bar.update(read, total);
+      records += inRange.length;
+      bar.update(records, total);
     });
   } finally {
     bar.stop();
