@@ -40,3 +40,15 @@ describe('how the outbox relay compresses what it publishes (RESTOCK_KAFKA_COMPR
     expect(() => loadServiceConfig('orders', { RESTOCK_KAFKA_COMPRESSION: 'lz5' })).toThrow(/RESTOCK_KAFKA_COMPRESSION: Kafka compression must be one of/);
   });
 });
+
+describe('whether the outbox relay packs internal topics (RESTOCK_KAFKA_PACKING)', () => {
+  it('packs internal topics unless told otherwise', () => {
+    expect(loadServiceConfig('orders', {}).kafkaPacking).toBe('internal');
+    expect(loadServiceConfig('orders', { RESTOCK_KAFKA_PACKING: 'none' }).kafkaPacking).toBe('none');
+  });
+
+  it('refuses another value as a configuration error naming the setting', () => {
+    expect(() => loadServiceConfig('orders', { RESTOCK_KAFKA_PACKING: 'all' })).toThrow(ConfigError);
+    expect(() => loadServiceConfig('orders', { RESTOCK_KAFKA_PACKING: 'all' })).toThrow(/RESTOCK_KAFKA_PACKING: must be one of internal, none/);
+  });
+});
