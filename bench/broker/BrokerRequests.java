@@ -1,6 +1,7 @@
 import com.sun.tools.attach.VirtualMachine;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnectorFactory;
@@ -28,7 +29,11 @@ public class BrokerRequests {
       String metric = name.getKeyProperty("name");
       if (!metric.equals("BytesInPerSec") && !metric.equals("MessagesInPerSec")) continue;
       String topic = name.getKeyProperty("topic");
-      counts.put((topic == null ? "all topics" : "topic " + topic) + " " + metric, (Long) jmx.getAttribute(name, "Count"));
+      try {
+        counts.put((topic == null ? "all topics" : "topic " + topic) + " " + metric, (Long) jmx.getAttribute(name, "Count"));
+      } catch (InstanceNotFoundException deleted) {
+        // The topic was deleted between the query and the read (another run's clean-up): it has no count to give.
+      }
     }
     for (Map.Entry<String, Long> entry : counts.entrySet()) System.out.println(entry.getKey() + "\t" + entry.getValue());
   }

@@ -111,8 +111,9 @@ function unpackingRejected(code: MessageRejection['code'], message: string): Unp
 
 /**
  * Takes a packed record apart. Each event becomes a message with the record's offset, timestamp and
- * headers (as a single CloudEvent's), its `partitionkey` as key (the record's key when it has none)
- * and, when something asks for it (a dead letter), its own JSON as value. A record that is not
+ * headers (as a single CloudEvent's), its `partitionkey` as key (the record's key when it has none),
+ * the event without that attribute, as it was enqueued, and, when something asks for it (a dead
+ * letter, a replay), that event's JSON as value. A record that is not
  * JSON, or not an array of objects, is rejected whole, as a single message would be.
  */
 export function unpackRecord(record: KafkaMessage, maxBytes = MESSAGE_BYTES_MAX): Unpacking {
@@ -133,8 +134,16 @@ export function unpackRecord(record: KafkaMessage, maxBytes = MESSAGE_BYTES_MAX)
 }
 
 function unpackedMessage(record: KafkaMessage, json: unknown, headers: IHeaders): KafkaMessage {
-  const partitionKey = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)[PARTITION_KEY_ATTRIBUTE] : undefined;
-  const key = typeof partitionKey === 'string' ? Buffer.from(partitionKey) : record.key;
+  let key = record.key;
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    const event = json as Record<string, unknown>;
+    const partitionKey = event[PARTITION_KEY_ATTRIBUTE];
+    // The key travelled in the event only because the record carries several; the event comes out as it went in.
+    if (typeof partitionKey === 'string') {
+      key = Buffer.from(partitionKey);
+      delete event[PARTITION_KEY_ATTRIBUTE];
+    }
+  }
   let value: Buffer | null = null;
   return {
     ...record,
