@@ -3,7 +3,7 @@ import { KafkaMessage, Partitioners } from 'kafkajs';
 import { PoolClient } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { Database, enqueue, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
-import { createTestDatabase, eventually, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { createTestDatabase, eventually, PartitionRecord, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { BatchConsumer, ConsumedInput } from './batch-consumer';
 import { DLQ_HEADER } from './dead-letters';
 import { OutboxRelay } from './outbox-relay';
@@ -22,31 +22,6 @@ function linePlaced(sku: string, index: number, quantity = 1) {
     time: '2026-12-01T10:00:00Z',
     data: { orderId: `O-${index}`, lineId: 'L1', sku, quantity, placedAt: '2026-12-01T10:00:00Z', customerId: 'C-1' },
   });
-}
-
-/** Every record of a physical topic as it is on the broker, packed or not. */
-async function rawRecords(kafka: TestKafka, physicalTopic: string, until: (records: readonly { partition: number; message: KafkaMessage }[]) => boolean) {
-  const consumer = kafka.kafka.consumer({ groupId: `${kafka.topicPrefix}raw-${randomUUID()}`, maxWaitTimeInMs: 100, readUncommitted: false });
-  const records: { partition: number; message: KafkaMessage }[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: physicalTopic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} records of ${physicalTopic} without meeting the condition`)), 60_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          records.push({ partition, message });
-          if (until(records)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-    return records;
-  } finally {
-    await consumer.disconnect();
-  }
 }
 
 describe('packed records on Kafka', () => {
@@ -75,8 +50,8 @@ describe('packed records on Kafka', () => {
     relay.start();
     try {
       const read = await kafka.readUntil(TOPIC, (messages) => messages.length >= lines.length, 60_000);
-      const eventsIn = (record: { message: KafkaMessage }) => (isPackedRecord(record.message) ? (JSON.parse(record.message.value!.toString()) as unknown[]).length : 1);
-      const records = await rawRecords(kafka, kafka.namer.physical(TOPIC), (all) => all.reduce((sum, record) => sum + eventsIn(record), 0) >= lines.length);
+      const eventsIn = (record: PartitionRecord) => (isPackedRecord(record.message) ? (JSON.parse(record.message.value!.toString()) as unknown[]).length : 1);
+      const records = await kafka.readRecordsUntil(TOPIC, (all) => all.reduce((sum, record) => sum + eventsIn(record), 0) >= lines.length, 60_000);
       return { read, records };
     } finally {
       await relay.stop();

@@ -54,6 +54,11 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   };
 }
 
+export interface PartitionRecord {
+  readonly partition: number;
+  readonly message: KafkaMessage;
+}
+
 export interface TestKafka {
   readonly kafka: Kafka;
   readonly brokers: readonly string[];
@@ -67,6 +72,8 @@ export interface TestKafka {
    * out. A packed record counts as the messages it carries (libs/messaging, packed-records.ts).
    */
   readUntil(topic: string, until: (messages: readonly KafkaMessage[]) => boolean, timeoutMs?: number): Promise<KafkaMessage[]>;
+  /** Reads a logical topic's records as the broker holds them (a packed record as one), with their partitions. */
+  readRecordsUntil(topic: string, until: (records: readonly PartitionRecord[]) => boolean, timeoutMs?: number): Promise<PartitionRecord[]>;
   createTopics(topics: readonly string[], partitions?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -85,6 +92,33 @@ export function testKafka(label = 'test'): TestKafka {
     if (known.has(topic)) return;
     await ensureTopics(kafka, [{ name: namer.physical(topic), partitions: 6 }]);
     known.add(topic);
+  };
+  /** Reads a topic from the beginning, handing over each record, until `take` (or, before any, `met`) answers true. */
+  const readFromStart = async (topic: string, timeoutMs: number, progress: () => string, take: (record: PartitionRecord) => boolean, met: () => boolean) => {
+    const consumer = kafka.consumer({ groupId: `${topicPrefix}reader-${suffix()}`, maxWaitTimeInMs: 100 });
+    await ensure(topic);
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${progress()} without meeting the condition in ${timeoutMs} ms`)), timeoutMs);
+        if (met()) {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        void consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            if (take({ partition, message })) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
   };
   return {
     kafka,
@@ -109,33 +143,20 @@ export function testKafka(label = 'test'): TestKafka {
       });
     },
     async readUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
-      const consumer = kafka.consumer({ groupId: `${topicPrefix}reader-${suffix()}`, maxWaitTimeInMs: 100 });
       const messages: KafkaMessage[] = [];
-      await ensure(topic);
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`read ${messages.length} messages from ${topic} without meeting the condition in ${timeoutMs} ms`)), timeoutMs);
-          if (until(messages)) {
-            clearTimeout(timer);
-            resolve();
-            return;
-          }
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              messages.push(...messagesOf(topic, message));
-              if (until(messages)) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          });
-        });
-        return messages;
-      } finally {
-        await consumer.disconnect();
-      }
+      await readFromStart(topic, timeoutMs, () => `read ${messages.length} messages from ${topic}`, (record) => {
+        messages.push(...messagesOf(topic, record.message));
+        return until(messages);
+      }, () => until(messages));
+      return messages;
+    },
+    async readRecordsUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
+      const records: PartitionRecord[] = [];
+      await readFromStart(topic, timeoutMs, () => `read ${records.length} records from ${topic}`, (record) => {
+        records.push(record);
+        return until(records);
+      }, () => until(records));
+      return records;
     },
     async close() {
       if (connected) await producer.disconnect();
