@@ -79,6 +79,8 @@ export interface OutboxRelayOptions {
   readonly compression?: KafkaCompression;
   /** `internal` (when not given): messages to PACKED_TOPICS travel packed, one record per partition a transaction (packed-records.ts). */
   readonly packing?: KafkaPacking;
+  /** How long a packed topic's partition count is trusted (RELAY_PARTITIONS_MAX_AGE_MS when not given). */
+  readonly partitionsMaxAgeMs?: number;
   readonly onPublished?: (count: number) => void;
   readonly onError?: (error: unknown) => void;
 }
@@ -273,7 +275,8 @@ export class OutboxRelay {
 
   private async readPartitions(topics: readonly string[]): Promise<void> {
     const now = performance.now();
-    const stale = topics.filter((topic) => (this.partitionsByTopic.get(topic)?.readAt ?? -Infinity) < now - RELAY_PARTITIONS_MAX_AGE_MS);
+    const maxAgeMs = this.options.partitionsMaxAgeMs ?? RELAY_PARTITIONS_MAX_AGE_MS;
+    const stale = topics.filter((topic) => (this.partitionsByTopic.get(topic)?.readAt ?? -Infinity) < now - maxAgeMs);
     if (stale.length === 0) return;
     const admin = this.options.kafka.admin();
     await admin.connect();

@@ -67,7 +67,8 @@ describe('packed records on Kafka', () => {
     expect(single.records).toHaveLength(LINES);
     expect(single.records.some((record) => isPackedRecord(record.message))).toBe(false);
     expect(packed.records.length).toBeLessThanOrEqual(PARTITIONS);
-    expect(packed.records.every((record) => isPackedRecord(record.message) && record.message.key === null)).toBe(true);
+    // Each packed record is keyed by its first event's key, so the producer's partitioner puts it on that key's partition.
+    expect(packed.records.every((record) => isPackedRecord(record.message) && record.message.key?.toString() === (JSON.parse(record.message.value!.toString()) as { partitionkey: string }[])[0]!.partitionkey)).toBe(true);
 
     // The reader takes the events out: every line once, each SKU's lines in the order enqueued.
     const idsBySku = (messages: readonly KafkaMessage[]) => {
@@ -88,6 +89,31 @@ describe('packed records on Kafka', () => {
     for (const record of packed.records) {
       const events = JSON.parse(record.message.value!.toString()) as { partitionkey: string }[];
       for (const event of events) expect(partitionOfSku.get(event.partitionkey)).toBe(record.partition);
+    }
+  }, 120_000);
+
+  it('delivers every message while partitions are added, though the producer has not seen them yet', async () => {
+    const kafka = testKafka('packed-grown');
+    const admin = kafka.kafka.admin();
+    await kafka.createTopics([TOPIC], 2);
+    await admin.connect();
+    // The relay reads the partition count at every batch; its producer keeps the metadata it read first.
+    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'packed-grown', partitionsMaxAgeMs: 0 });
+    relay.start();
+    try {
+      const first = Array.from({ length: 40 }, (_, index) => linePlaced(`SKU-${index % SKUS}`, index));
+      await db.transaction((tx) => enqueue(tx, first.map((line) => ({ topic: TOPIC, key: line.data.sku, value: line }))));
+      await kafka.readUntil(TOPIC, (messages) => messages.length >= first.length, 60_000);
+      await admin.createPartitions({ topicPartitions: [{ topic: kafka.namer.physical(TOPIC), count: PARTITIONS }] });
+      const second = Array.from({ length: 200 }, (_, index) => linePlaced(`SKU-${index % SKUS}`, 1_000 + index));
+      await db.transaction((tx) => enqueue(tx, second.map((line) => ({ topic: TOPIC, key: line.data.sku, value: line }))));
+      const read = await kafka.readUntil(TOPIC, (messages) => messages.length >= first.length + second.length, 60_000);
+      const ids = read.map((message) => (JSON.parse(message.value!.toString()) as { id: string }).id);
+      expect(new Set(ids)).toEqual(new Set([...first, ...second].map((line) => line.id)));
+    } finally {
+      await relay.stop();
+      await admin.disconnect();
+      await kafka.close();
     }
   }, 120_000);
 

@@ -35,7 +35,6 @@ export interface OutgoingMessage {
   readonly key: string | null;
   readonly value: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly partition?: number;
 }
 
 const PARTITION_KEY_MARK = `"${PARTITION_KEY_ATTRIBUTE}"`;
@@ -55,14 +54,20 @@ function withPartitionKey(message: OutgoingMessage): string | null {
 
 /**
  * Packs one topic's messages of a transaction: every run of packable messages bound for the same
- * partition becomes one record on that partition, in their order. A message that cannot be packed
- * is sent as it is, and the messages of its partition before and after it go in records of their
- * own, so each partition keeps the order the messages were given in. Messages without a key are
- * sent as they are (no order binds them).
+ * partition becomes one record, in their order. A message that cannot be packed is sent as it is,
+ * and the messages of its partition before and after it go in records of their own, so each
+ * partition keeps the order the messages were given in. Messages without a key are sent as they
+ * are (no order binds them).
+ *
+ * A packed record is keyed by its first event's key and names no partition: the producer's own
+ * partitioner puts it where that key goes, which is where every event of the pack goes while
+ * `partitionOf` and the producer agree on the partition count. kafkajs silently drops a message
+ * addressed to a partition its metadata does not have yet (one an operator has just added), so
+ * the record must never name one.
  */
 export function packForPartitions(messages: readonly OutgoingMessage[], partitionOf: (key: string) => number): OutgoingMessage[] {
-  const records: (OutgoingMessage | { partition: number; events: string[] })[] = [];
-  const openPackByPartition = new Map<number, { partition: number; events: string[] }>();
+  const records: (OutgoingMessage | { key: string; events: string[] })[] = [];
+  const openPackByPartition = new Map<number, { key: string; events: string[] }>();
   for (const message of messages) {
     if (message.key === null) {
       records.push(message);
@@ -72,21 +77,19 @@ export function packForPartitions(messages: readonly OutgoingMessage[], partitio
     const packed = withPartitionKey(message);
     if (packed === null) {
       openPackByPartition.delete(partition);
-      records.push({ ...message, partition });
+      records.push(message);
       continue;
     }
     let pack = openPackByPartition.get(partition);
     if (pack === undefined) {
-      pack = { partition, events: [] };
+      pack = { key: message.key, events: [] };
       openPackByPartition.set(partition, pack);
       records.push(pack);
     }
     pack.events.push(packed);
   }
   return records.map((record) =>
-    'events' in record
-      ? { key: null, partition: record.partition, value: `[${record.events.join(',')}]`, headers: { 'content-type': CLOUDEVENTS_BATCH_CONTENT_TYPE } }
-      : record,
+    'events' in record ? { key: record.key, value: `[${record.events.join(',')}]`, headers: { 'content-type': CLOUDEVENTS_BATCH_CONTENT_TYPE } } : record,
   );
 }
 
