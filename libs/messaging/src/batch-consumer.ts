@@ -304,9 +304,10 @@ export class BatchConsumer {
   }
 
   /**
-   * Validates a record's messages (a packed record's events on a packed topic, or the record itself)
-   * into `valid` and `letters`, and answers how many messages it held. A packed record that cannot be read as one
-   * is dead-lettered whole; an event in it that is not valid goes alone, as a single record would.
+   * Validates a record's messages (a packed record's events on a packed topic, or the record
+   * itself) into `valid` and `letters`, and answers how many messages it held. A packed record that
+   * cannot be read as one is dead-lettered whole; an event in it that is not valid goes alone, as a
+   * single record would.
    */
   private validateRecord(topic: string, partition: number, record: KafkaMessage, taken: ReadonlySet<string> | undefined, letters: DeadLetter[], valid: ConsumedInput[]): number {
     const take = (message: KafkaMessage, result: MessageValidation) => {

@@ -261,12 +261,12 @@ export class OutboxRelay {
   }
 
   /** Each packed topic's messages as packed records (packed-records.ts); the other topics' as they are. */
-  private async packed(topicMessages: readonly { topic: string; messages: OutgoingMessage[] }[]): Promise<{ topic: string; messages: OutgoingMessage[] }[]> {
-    if ((this.options.packing ?? 'internal') === 'none') return [...topicMessages];
-    const packable = topicMessages.filter((entry) => PACKED_TOPICS.has(this.options.namer.logical(entry.topic)));
-    await this.readPartitions(packable.map((entry) => entry.topic));
+  private async packed(topicMessages: { topic: string; messages: OutgoingMessage[] }[]): Promise<{ topic: string; messages: OutgoingMessage[] }[]> {
+    if ((this.options.packing ?? 'internal') === 'none') return topicMessages;
+    const packable = (topic: string) => PACKED_TOPICS.has(this.options.namer.logical(topic));
+    await this.readPartitions(topicMessages.map((entry) => entry.topic).filter(packable));
     return topicMessages.map((entry) => {
-      const partitionMetadata = packable.includes(entry) ? this.partitionsByTopic.get(entry.topic)?.partitions : undefined;
+      const partitionMetadata = packable(entry.topic) ? this.partitionsByTopic.get(entry.topic)?.partitions : undefined;
       if (partitionMetadata === undefined) return entry;
       const partitionOf = (key: string) => this.partitioner({ topic: entry.topic, partitionMetadata, message: { key, value: null } });
       return { topic: entry.topic, messages: packForPartitions(entry.messages, partitionOf) };

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { KafkaMessage, Partitioners } from 'kafkajs';
 import { PoolClient } from 'pg';
 import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
-import { Database, enqueue, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
-import { createTestDatabase, eventually, PartitionRecord, TestDatabase, testKafka, TestKafka } from '@restock/testing';
+import { Database, enqueue, EVENT_STORE_MIGRATIONS } from '@restock/event-store';
+import { eventually, migratedDatabase, PartitionRecord, testKafka, TestKafka } from '@restock/testing';
 import { BatchConsumer, ConsumedInput } from './batch-consumer';
 import { DLQ_HEADER } from './dead-letters';
 import { OutboxRelay } from './outbox-relay';
@@ -25,19 +25,12 @@ function linePlaced(sku: string, index: number, quantity = 1) {
 }
 
 describe('packed records on Kafka', () => {
-  let testDb: TestDatabase;
+  const database = migratedDatabase('packed', 'packed', [...EVENT_STORE_MIGRATIONS]);
   let db: Database;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase('packed');
-    await runMigrations(testDb.url, 'packed', [...EVENT_STORE_MIGRATIONS]);
-    db = new Database(testDb.url, 'packed');
+    db = database.db;
     await db.query('CREATE TABLE effects (input_id text NOT NULL, sku text NOT NULL)');
-  });
-
-  afterAll(async () => {
-    await db.close();
-    await testDb.drop();
   });
 
   /** Enqueues the lines in one transaction and lets a relay with the packing publish them; answers the raw records. */
