@@ -93,33 +93,36 @@ export function testKafka(label = 'test'): TestKafka {
     await ensureTopics(kafka, [{ name: namer.physical(topic), partitions: 6 }]);
     known.add(topic);
   };
-  /** Reads a topic from the beginning, handing over each record, until `take` (or, before any, `met`) answers true. */
-  const readFromStart = async (topic: string, timeoutMs: number, progress: () => string, take: (record: PartitionRecord) => boolean, met: () => boolean) => {
+  /** Reads a topic from the beginning, collecting what `itemsOf` makes of each record, until `until` holds for the collection. */
+  async function readFromStart<T>(topic: string, until: (items: readonly T[]) => boolean, timeoutMs: number, itemsOf: (record: PartitionRecord) => T[], noun: string): Promise<T[]> {
     const consumer = kafka.consumer({ groupId: `${topicPrefix}reader-${suffix()}`, maxWaitTimeInMs: 100 });
+    const items: T[] = [];
     await ensure(topic);
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: namer.physical(topic), fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${progress()} without meeting the condition in ${timeoutMs} ms`)), timeoutMs);
-        if (met()) {
+        const timer = setTimeout(() => reject(new Error(`read ${items.length} ${noun} from ${topic} without meeting the condition in ${timeoutMs} ms`)), timeoutMs);
+        if (until(items)) {
           clearTimeout(timer);
           resolve();
           return;
         }
         void consumer.run({
           eachMessage: async ({ partition, message }) => {
-            if (take({ partition, message })) {
+            items.push(...itemsOf({ partition, message }));
+            if (until(items)) {
               clearTimeout(timer);
               resolve();
             }
           },
         });
       });
+      return items;
     } finally {
       await consumer.disconnect();
     }
-  };
+  }
   return {
     kafka,
     brokers: TEST_BROKERS,
@@ -142,21 +145,11 @@ export function testKafka(label = 'test'): TestKafka {
         })),
       });
     },
-    async readUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
-      const messages: KafkaMessage[] = [];
-      await readFromStart(topic, timeoutMs, () => `read ${messages.length} messages from ${topic}`, (record) => {
-        messages.push(...messagesOf(topic, record.message));
-        return until(messages);
-      }, () => until(messages));
-      return messages;
+    readUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
+      return readFromStart(topic, until, timeoutMs, (record) => messagesOf(topic, record.message), 'messages');
     },
-    async readRecordsUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
-      const records: PartitionRecord[] = [];
-      await readFromStart(topic, timeoutMs, () => `read ${records.length} records from ${topic}`, (record) => {
-        records.push(record);
-        return until(records);
-      }, () => until(records));
-      return records;
+    readRecordsUntil(topic, until, timeoutMs = READ_TIMEOUT_MS) {
+      return readFromStart(topic, until, timeoutMs, (record) => [record], 'records');
     },
     async close() {
       if (connected) await producer.disconnect();
