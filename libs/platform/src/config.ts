@@ -84,22 +84,14 @@ export function parseInputRetention(raw: string | undefined): InputRetentionPoli
 }
 
 export const KAFKA_COMPRESSION_DEFAULT: KafkaCompression = 'none';
-
-function kafkaCompression(raw: string | undefined): KafkaCompression {
-  try {
-    return parseKafkaCompression(raw, KAFKA_COMPRESSION_DEFAULT);
-  } catch (error) {
-    throw new ConfigError(`RESTOCK_KAFKA_COMPRESSION: ${(error as Error).message}`);
-  }
-}
-
 export const KAFKA_PACKING_DEFAULT: KafkaPacking = 'internal';
 
-function kafkaPacking(raw: string | undefined): KafkaPacking {
+/** A setting read by its library's parser; what the parser refuses is a configuration error naming the variable. */
+function setting<T>(env: NodeJS.ProcessEnv, name: string, parse: (raw: string | undefined) => T): T {
   try {
-    return parseKafkaPacking(raw, KAFKA_PACKING_DEFAULT);
+    return parse(env[name]);
   } catch (error) {
-    throw new ConfigError(`RESTOCK_KAFKA_PACKING: ${(error as Error).message}`);
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
   }
 }
 
@@ -118,8 +110,8 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     runtimeDatabaseUrl: env[envName(service, 'DATABASE_URL')] || null,
     kafkaBrokers: brokers,
     topicPrefix: env.RESTOCK_TOPIC_PREFIX ?? '',
-    kafkaCompression: kafkaCompression(env.RESTOCK_KAFKA_COMPRESSION),
-    kafkaPacking: kafkaPacking(env.RESTOCK_KAFKA_PACKING),
+    kafkaCompression: setting(env, 'RESTOCK_KAFKA_COMPRESSION', (raw) => parseKafkaCompression(raw, KAFKA_COMPRESSION_DEFAULT)),
+    kafkaPacking: setting(env, 'RESTOCK_KAFKA_PACKING', (raw) => parseKafkaPacking(raw, KAFKA_PACKING_DEFAULT)),
     operatorToken: env.RESTOCK_OPERATOR_TOKEN && env.RESTOCK_OPERATOR_TOKEN.length > 0 ? env.RESTOCK_OPERATOR_TOKEN : null,
     operatorRateLimit: integer(env, 'RESTOCK_OPERATOR_RATE_LIMIT', OPERATOR_RATE_LIMIT, 1, 100_000),
     operatorRateWindowMs: integer(env, 'RESTOCK_OPERATOR_RATE_WINDOW_MS', OPERATOR_RATE_WINDOW_MS, 1_000, 86_400_000),

@@ -21,7 +21,7 @@ export class Metrics implements ConsumerMetrics {
   readonly outboxPublished = new Counter({ name: 'restock_outbox_published_total', help: 'Messages the outbox relay published', registers: [this.registry] });
   readonly processedInputsPruned = new Counter({ name: 'restock_processed_inputs_pruned_total', help: 'Processed input ids forgotten because no topic can deliver them again', registers: [this.registry] });
   readonly consumerCrashes = new Counter({ name: 'restock_consumer_crashes_total', help: 'Times the Kafka consumer stopped on an error kafkajs does not retry, and was started again', registers: [this.registry] });
-  readonly consumerLag = new Gauge({ name: 'restock_consumer_lag', help: 'Messages behind the end of each consumed partition', labelNames: ['topic', 'partition'], registers: [this.registry] });
+  readonly consumerLag = new Gauge({ name: 'restock_consumer_lag', help: 'Records behind the end of each consumed partition (on internal topics a record packs several events)', labelNames: ['topic', 'partition'], registers: [this.registry] });
 
   constructor(@Inject(SERVICE_CONFIG) config: ServiceConfig) {
     this.registry.setDefaultLabels({ service: config.service });
