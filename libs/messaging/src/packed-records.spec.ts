@@ -94,7 +94,7 @@ describe('packed records', () => {
       ],
       () => 2,
     );
-    expect(record).toEqual({ key: 'SKU-A', value: '[{"partitionkey":"SKU-A","id":"1","type":"T"},{"partitionkey":"SKU-A"}]', headers: { 'content-type': CLOUDEVENTS_BATCH_CONTENT_TYPE } });
+    expect(record).toEqual({ key: 'SKU-A', value: '[{"id":"1","type":"T","partitionkey":"SKU-A"},{"partitionkey":"SKU-A"}]', headers: { 'content-type': CLOUDEVENTS_BATCH_CONTENT_TYPE } });
     const unpacked = unpackRecord(received(record!, 7));
     if (!unpacked.ok) throw new Error(unpacked.reason.message);
     const [first] = unpacked.events;

@@ -42,14 +42,16 @@ const PARTITION_KEY_MARK = `"${PARTITION_KEY_ATTRIBUTE}"`;
 /**
  * The event's JSON with its key as `partitionkey`, or null when it cannot be packed: it has no key,
  * headers of its own (a packed record has one set), is not a JSON object, or already names a
- * partition key of its own.
+ * partition key of its own. The key goes last: unpacking deletes it again, and V8 keeps an object's
+ * fast properties only when the property deleted is the last one added (deleting the first made
+ * every event a dictionary: 500 events parsed and read took 1.16 ms against 0.79 in a micro-benchmark).
  */
 function withPartitionKey(message: OutgoingMessage): string | null {
   if (message.key === null || Object.keys(message.headers).some((name) => name !== 'content-type')) return null;
-  const value = message.value;
-  if (value[0] !== '{' || value.includes(PARTITION_KEY_MARK)) return null;
-  const rest = value.slice(1).trimStart();
-  return `{${PARTITION_KEY_MARK}:${JSON.stringify(message.key)}${rest.startsWith('}') ? '' : ','}${rest}`;
+  const value = message.value.trimEnd();
+  if (value[0] !== '{' || !value.endsWith('}') || value.includes(PARTITION_KEY_MARK)) return null;
+  const body = value.slice(0, -1).trimEnd();
+  return `${body}${body === '{' ? '' : ','}${PARTITION_KEY_MARK}:${JSON.stringify(message.key)}}`;
 }
 
 /**
