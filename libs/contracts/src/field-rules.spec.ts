@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { isCalendarDate, isRfc3339Timestamp } from './field-rules';
 
 describe('RFC 3339 timestamps', () => {
@@ -42,4 +43,35 @@ describe('calendar dates', () => {
       expect(isCalendarDate(value)).toBe(false);
     },
   );
+});
+
+describe('the day of a date or timestamp', () => {
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+  /** The day Date itself makes of a year, month and day (setUTCFullYear: Date.UTC reads years 0–99 as 1900–1999). */
+  const dateAgrees = (year: number, month: number, day: number) => {
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  };
+
+  it('is accepted exactly when Date has that day (leap years included), and what is accepted parses with Date', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (year, month, day) => {
+        const date = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+        const exists = month >= 1 && month <= 12 && day >= 1 && dateAgrees(year, month, day);
+        expect(isCalendarDate(date)).toBe(exists);
+        expect(isRfc3339Timestamp(`${date}T12:30:00Z`)).toBe(exists);
+        if (exists) expect(Number.isNaN(Date.parse(`${date}T12:30:00Z`))).toBe(false);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test.each(['2000-02-29', '2400-02-29', '0000-02-29'])('%s, a leap day of a year divisible by 400, is accepted', (value) => {
+    expect(isCalendarDate(value)).toBe(true);
+  });
+
+  test.each(['1900-02-29', '2100-02-29'])('%s, a century not divisible by 400, is rejected', (value) => {
+    expect(isCalendarDate(value)).toBe(false);
+  });
 });
