@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync } from 'class-validator';
+import { getMetadataStorage, Length, validateSync } from 'class-validator';
 import { CLOUD_EVENT_ATTRIBUTES, CloudEventEnvelope } from './cloud-event';
 import { messageDataClass, registeredMessageTypes } from './message-registry';
 import { TOPICS } from './topics';
@@ -129,6 +129,28 @@ describe('a validation plan', () => {
         expect(passesPlan(plan, attributes, false)).toBe(classValidatorAccepts);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("answers Length as validator's isLength counts: surrogate pairs as one character, variation selectors as none", () => {
+    class Lengths {
+      @Length(2, 6)
+      bounded!: string;
+
+      @Length(3)
+      atLeast!: string;
+    }
+    const plan = validationPlanOf(Lengths)!;
+    const text = fc
+      .array(fc.constantFrom('a', 'Z', '-', 'é', '\u{1F600}', '\uD83D', '\uDE00', '\uFE0F', '\uFE0E', '\u263A\uFE0F', ' '), { maxLength: 9 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(text, fc.constantFrom<unknown>(null, 7, ['ab'], undefined)), text, (bounded, atLeast) => {
+        const object = { bounded, atLeast };
+        const classValidatorAccepts = validateSync(plainToInstance(Lengths, object)).length === 0;
+        expect(passesPlan(plan, object, true)).toBe(classValidatorAccepts);
+      }),
+      { numRuns: 2000 },
     );
   });
 

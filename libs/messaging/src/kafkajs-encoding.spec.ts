@@ -32,16 +32,12 @@ function referenceMurmur2(data: Buffer): number {
     h = wrap(h ^ k);
   }
   const tail = data.length & ~3;
-  switch (data.length % 4) {
-    case 3:
-      h = wrap(h ^ (BigInt(data[tail + 2]!) << 16n));
-    // falls through
-    case 2:
-      h = wrap(h ^ (BigInt(data[tail + 1]!) << 8n));
-    // falls through
-    case 1:
-      h = wrap(h ^ BigInt(data[tail]!));
-      h = wrap(h * m);
+  const left = data.length % 4;
+  if (left === 3) h = wrap(h ^ (BigInt(data[tail + 2]!) << 16n));
+  if (left >= 2) h = wrap(h ^ (BigInt(data[tail + 1]!) << 8n));
+  if (left >= 1) {
+    h = wrap(h ^ BigInt(data[tail]!));
+    h = wrap(h * m);
   }
   h = wrap(h ^ shiftRight(h, 13));
   h = wrap(h * m);
