@@ -23,8 +23,8 @@ function unknownSku(sku: string): NotFoundException {
 @Controller()
 export class AvailabilityController {
   /**
-   * Per loaded SKU state, that state as time left it when last asked, and until when time leaves
-   * it so (the next deadline or midnight UTC). Availability answers as of now; after midnight UTC
+   * Per loaded SKU state, that state as time left it when last asked (often the state itself), and
+   * until when time leaves it so (the next deadline or midnight UTC). Availability answers as of now; after midnight UTC
    * or a passed deadline, until the SKU's next input or tick, that means a walk of its queue on a
    * copy, done once here and not for every request. A new decision replaces the loaded entry, and
    * with it this one.
@@ -51,7 +51,8 @@ export class AvailabilityController {
     const known = this.asOfNow.get(loaded);
     if (known !== undefined && nowMs <= known.untilMs) return known.state;
     const current = stateAt(loaded.state, now.toISOString());
-    if (current !== loaded.state) this.asOfNow.set(loaded, { state: current, untilMs: timeUnchangedUntil(loaded.state, nowMs) });
+    // Kept whether or not time changed anything: until then, every read takes it without a check.
+    this.asOfNow.set(loaded, { state: current, untilMs: timeUnchangedUntil(loaded.state, nowMs) });
     return current;
   }
 

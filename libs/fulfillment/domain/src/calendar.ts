@@ -13,10 +13,18 @@ const FORMATTED_DAYS_CACHE_MAX = 4096;
 const formattedDays = new Map<number, string>();
 const parsedDays = new Map<string, number>();
 
+// The instant parsed last: a read or a decision parses its "now" several times over (availability
+// three times a request), and consecutive inputs often share their time.
+let lastInstant: string | null = null;
+let lastInstantMs = 0;
+
 /** Milliseconds since the epoch of an RFC 3339 instant. */
 export function instantMs(instant: string, field: string): number {
+  if (instant === lastInstant) return lastInstantMs;
   const ms = INSTANT_PATTERN.test(instant) ? Date.parse(instant) : Number.NaN;
   assert(Number.isFinite(ms), `${field} must be an RFC 3339 instant with offset, got ${instant}`);
+  lastInstant = instant;
+  lastInstantMs = ms;
   return ms;
 }
 
