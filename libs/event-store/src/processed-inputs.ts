@@ -4,13 +4,18 @@ import { prepared, Queryable, runPrepared } from './database';
 export const PRUNE_ROWS_PER_STATEMENT = 10_000;
 
 // DISTINCT: an upsert may touch a row once per statement, and a batch can hold an id twice.
-// xmax is 0 on a row this statement inserted and the locking transaction on one it updated.
+// xmax is 0 on a row this statement inserted and the locking transaction on one it updated. Only
+// the ids already there come back: nearly always none, where every id of the batch used to come
+// back as a row for the consumer to read.
 export const CLAIM_INPUTS = prepared(
   'restock_claim_inputs',
-  `INSERT INTO processed_inputs (consumer, input_id)
-   SELECT DISTINCT $1, id FROM unnest($2::text[]) AS id
-   ON CONFLICT (consumer, input_id) DO UPDATE SET processed_at = now()
-   RETURNING input_id, xmax = 0 AS inserted`,
+  `WITH claimed AS (
+     INSERT INTO processed_inputs (consumer, input_id)
+     SELECT DISTINCT $1, id FROM unnest($2::text[]) AS id
+     ON CONFLICT (consumer, input_id) DO UPDATE SET processed_at = now()
+     RETURNING input_id, xmax = 0 AS inserted
+   )
+   SELECT input_id FROM claimed WHERE NOT inserted`,
 );
 
 /**
@@ -24,8 +29,10 @@ export const CLAIM_INPUTS = prepared(
  */
 export async function claimInputs(tx: Queryable, consumer: string, inputIds: readonly string[]): Promise<Set<string>> {
   if (inputIds.length === 0) return new Set();
-  const result = await runPrepared<{ input_id: string; inserted: boolean }>(tx, CLAIM_INPUTS, [consumer, inputIds]);
-  return new Set(result.rows.filter((row) => row.inserted).map((row) => row.input_id));
+  const result = await runPrepared<{ input_id: string }>(tx, CLAIM_INPUTS, [consumer, inputIds]);
+  const fresh = new Set(inputIds);
+  for (const row of result.rows) fresh.delete(row.input_id);
+  return fresh;
 }
 
 /** Which of the ids a consumer has already processed (for dry runs of a replay). */
