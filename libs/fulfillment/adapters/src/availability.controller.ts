@@ -24,10 +24,10 @@ function unknownSku(sku: string): NotFoundException {
 export class AvailabilityController {
   /**
    * Per loaded SKU state, that state as time left it when last asked (often the state itself), and
-   * until when time leaves it so (the next deadline or midnight UTC). Availability answers as of now; after midnight UTC
-   * or a passed deadline, until the SKU's next input or tick, that means a walk of its queue on a
-   * copy, done once here and not for every request. A new decision replaces the loaded entry, and
-   * with it this one.
+   * until when time leaves it so (the next deadline or midnight UTC). Availability answers as of
+   * now; after midnight UTC or a passed deadline, until the SKU's next input or tick, that means a
+   * walk of its queue on a copy, done once here and not for every request. A new decision replaces
+   * the loaded entry, and with it this one.
    */
   private readonly asOfNow = new WeakMap<LoadedSku, { readonly state: FulfillmentState; readonly untilMs: number }>();
 
