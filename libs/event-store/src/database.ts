@@ -1,4 +1,5 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { isStalePreparedStatement } from './errors';
 
 /** The narrow query surface every store, projection and handler uses, in or out of a transaction. */
 export interface Queryable {
@@ -103,8 +104,18 @@ export class Database implements Queryable {
     this.pool.on('error', () => undefined);
   }
 
-  query<R extends QueryResultRow = QueryResultRow>(sql: string | PreparedQuery, params?: readonly unknown[]) {
-    return typeof sql === 'string' ? this.pool.query<R>(sql, params as unknown[]) : this.pool.query<R>(sql);
+  /** A statement on a connection of the pool; one whose prepared statements went stale is let go (isStalePreparedStatement). */
+  async query<R extends QueryResultRow = QueryResultRow>(sql: string | PreparedQuery, params?: readonly unknown[]) {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      return typeof sql === 'string' ? await client.query<R>(sql, params as unknown[]) : await client.query<R>(sql);
+    } catch (error) {
+      broken = isStalePreparedStatement(error);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async transaction<T>(work: (tx: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -124,6 +135,8 @@ export class Database implements Queryable {
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
+      // The connection would answer the same statement the same way every time: the next try gets another.
+      if (isStalePreparedStatement(error)) broken = true;
       throw error;
     } finally {
       client.release(broken);

@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm';
-import { ConcurrencyError, isTransientError } from './errors';
+import { ConcurrencyError, isStalePreparedStatement, isTransientError } from './errors';
 
 describe('which errors are worth retrying', () => {
   it('retries lost connections, restarts and conflicts', () => {
@@ -7,6 +7,15 @@ describe('which errors are worth retrying', () => {
     expect(isTransientError(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))).toBe(true);
     expect(isTransientError(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isTransientError(new ConcurrencyError(['sku-1']))).toBe(true);
+  });
+
+  it('retries a prepared statement a migration made stale, and no other unsupported feature', () => {
+    const stale = Object.assign(new Error('cached plan must not change result type'), { code: '0A000' });
+    expect(isStalePreparedStatement(stale)).toBe(true);
+    expect(isTransientError(stale)).toBe(true);
+    const unsupported = Object.assign(new Error('LOCK TABLE is not supported'), { code: '0A000' });
+    expect(isStalePreparedStatement(unsupported)).toBe(false);
+    expect(isTransientError(unsupported)).toBe(false);
   });
 
   it('recognises a socket error created in another realm, as Node core errors are under Jest', () => {

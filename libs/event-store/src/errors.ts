@@ -25,11 +25,25 @@ const TRANSIENT_PG_CODES = new Set([
 const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * Whether retrying the same work later can succeed: lost connections, restarts, conflicts.
- * Everything else is a fault of the input or the code and must not be retried forever.
+ * A prepared statement whose result columns changed under it: a migration altered a column the
+ * statement returns (as a newer instance of the service does during a rolling upgrade), and
+ * PostgreSQL answers every later run of it on that connection with "cached plan must not change
+ * result type" until the connection forgets it. The connection is let go (Database) and the work
+ * retried on another, which prepares the statement afresh.
+ */
+export function isStalePreparedStatement(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
+}
+
+/**
+ * Whether retrying the same work later can succeed: lost connections, restarts, conflicts, a
+ * prepared statement gone stale under a migration. Everything else is a fault of the input or the
+ * code and must not be retried forever.
  */
 export function isTransientError(error: unknown): boolean {
-  if (error instanceof ConcurrencyError) return true;
+  if (error instanceof ConcurrencyError || isStalePreparedStatement(error)) return true;
   // Not `instanceof Error`: Node's socket errors come from another realm than the code's under a VM (Jest).
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '@restock/testing';
 import { Database, prepared, runPrepared } from './database';
+import { isTransientError } from './errors';
 import { appendToStreams } from './event-store';
 import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
 import { claimInputs } from './processed-inputs';
@@ -51,6 +52,30 @@ describe('prepared statements on PostgreSQL', () => {
     await db.query('CREATE TABLE swapped (id text PRIMARY KEY, note text)');
     await runPrepared(db, insert, [['b']]);
     expect((await db.query<{ id: string }>('SELECT id FROM swapped')).rows).toEqual([{ id: 'b' }]);
+  });
+
+  it('lets go of a connection whose prepared statement a migration made stale, so the retry runs on a fresh one', async () => {
+    // As a newer instance's migration would, from another session: a column the statement returns changes its collation.
+    const read = prepared('test_read_changed', 'SELECT id FROM changed ORDER BY id');
+    await db.query('CREATE TABLE changed (id text PRIMARY KEY)');
+    await db.query("INSERT INTO changed VALUES ('a')");
+    expect((await runPrepared<{ id: string }>(db, read, [])).rows).toEqual([{ id: 'a' }]);
+    const other = new Database(testDb.url, 'store', 1);
+    try {
+      await other.query('ALTER TABLE changed ALTER COLUMN id TYPE text COLLATE "C"');
+    } finally {
+      await other.close();
+    }
+    const stale = await runPrepared(db, read, []).catch((error: unknown) => error);
+    expect(stale).toMatchObject({ code: '0A000', message: 'cached plan must not change result type' });
+    expect(isTransientError(stale)).toBe(true);
+    expect((await runPrepared<{ id: string }>(db, read, [])).rows).toEqual([{ id: 'a' }]);
+
+    // The same inside a transaction: it rolls back, and the next one runs on another connection.
+    await db.query('ALTER TABLE changed ALTER COLUMN id TYPE text COLLATE "default"');
+    const inTransaction = await db.transaction((tx) => runPrepared(tx, read, [])).catch((error: unknown) => error);
+    expect(isTransientError(inTransaction)).toBe(true);
+    expect((await db.transaction((tx) => runPrepared<{ id: string }>(tx, read, []))).rows).toEqual([{ id: 'a' }]);
   });
 
   it('refuses one name for two texts', () => {
