@@ -20,6 +20,13 @@ state_dir="${RESTOCK_KAFKA_STATE_DIR:-$cache_dir/kafka-state}"
 port="${RESTOCK_KAFKA_PORT:-9092}"
 controller_port="${RESTOCK_KAFKA_CONTROLLER_PORT:-9093}"
 heap="${RESTOCK_KAFKA_HEAP:-768m}"
+# The JIT stops at C1 (TieredStopAtLevel=1). This broker lives for a test run or a benchmark, on a
+# machine whose cores the services, PostgreSQL and the tests share. With C2 as well, a freshly started
+# broker spent a third of its CPU compiling through the first pipeline benchmark run (36 of 104
+# CPU-s, and still compiling in the third run); with C1 alone it compiles in about 5 s. Measured in
+# docs/benchmarks.md, twentieth pass. A broker kept up for hours may gain from C2:
+# RESTOCK_KAFKA_JVM_OPTS replaces these options.
+jvm_opts="${RESTOCK_KAFKA_JVM_OPTS:--Xms256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:TieredStopAtLevel=1}"
 start_timeout_s=120
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -63,7 +70,8 @@ PROPS
 }
 
 java_cmd() {
-  java -Xmx"$heap" -Xms256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  # shellcheck disable=SC2086 # jvm_opts is a list of options
+  java -Xmx"$heap" $jvm_opts \
     -Djava.awt.headless=true \
     -Dkafka.logs.dir="$state_dir/logs" \
     -Dlog4j2.configurationFile="$here/log4j2.properties" \
@@ -79,7 +87,8 @@ start() {
       --cluster-id "$(java_cmd kafka.tools.StorageTool random-uuid)" \
       --config "$state_dir/server.properties" --ignore-formatted >&2
   fi
-  nohup java -Xmx"$heap" -Xms256m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # shellcheck disable=SC2086 # jvm_opts is a list of options
+  nohup java -Xmx"$heap" $jvm_opts -Djava.awt.headless=true \
     -Dkafka.logs.dir="$state_dir/logs" -Dlog4j2.configurationFile="$here/log4j2.properties" \
     -cp "$lib_dir/*" kafka.Kafka "$state_dir/server.properties" \
     > "$state_dir/logs/stdout.log" 2>&1 &
