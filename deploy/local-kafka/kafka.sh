@@ -69,13 +69,13 @@ log.segment.bytes=67108864
 PROPS
 }
 
+# The JVM's arguments up to the main class, for the broker and for Kafka's tools alike.
+# shellcheck disable=SC2206 # jvm_opts is a list of options
+java_args=(-Xmx"$heap" $jvm_opts -Djava.awt.headless=true -Dkafka.logs.dir="$state_dir/logs"
+  -Dlog4j2.configurationFile="$here/log4j2.properties" -cp "$lib_dir/*")
+
 java_cmd() {
-  # shellcheck disable=SC2086 # jvm_opts is a list of options
-  java -Xmx"$heap" $jvm_opts \
-    -Djava.awt.headless=true \
-    -Dkafka.logs.dir="$state_dir/logs" \
-    -Dlog4j2.configurationFile="$here/log4j2.properties" \
-    -cp "$lib_dir/*" "$@"
+  java "${java_args[@]}" "$@"
 }
 
 start() {
@@ -87,11 +87,7 @@ start() {
       --cluster-id "$(java_cmd kafka.tools.StorageTool random-uuid)" \
       --config "$state_dir/server.properties" --ignore-formatted >&2
   fi
-  # shellcheck disable=SC2086 # jvm_opts is a list of options
-  nohup java -Xmx"$heap" $jvm_opts -Djava.awt.headless=true \
-    -Dkafka.logs.dir="$state_dir/logs" -Dlog4j2.configurationFile="$here/log4j2.properties" \
-    -cp "$lib_dir/*" kafka.Kafka "$state_dir/server.properties" \
-    > "$state_dir/logs/stdout.log" 2>&1 &
+  nohup java "${java_args[@]}" kafka.Kafka "$state_dir/server.properties" > "$state_dir/logs/stdout.log" 2>&1 &
   echo $! > "$state_dir/kafka.pid"
   local waited=0
   until port_open "$port"; do
