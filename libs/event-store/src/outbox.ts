@@ -10,8 +10,8 @@ export interface OutboxMessage {
 
 /**
  * The most message bytes (keys and values) one outbox row holds. The relay publishes a row whole,
- * in one Kafka transaction, so this stays within its bound for one transaction
- * (RELAY_BATCH_BYTES_MAX, 512 KiB). A single larger message gets a row of its own.
+ * in one send of a Kafka transaction, so this stays within its bound for one send
+ * (RELAY_SEND_BYTES_MAX, 512 KiB). A single larger message gets a row of its own.
  */
 export const OUTBOX_ROW_BYTES_MAX = 256 * 1024;
 /** The most messages one outbox row holds. */

@@ -3,16 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { appendToStreams, Database, enqueue, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
-import { OutboxRelay, RELAY_BATCH_BYTES_MAX } from './outbox-relay';
+import { OutboxRelay, RELAY_SEND_BYTES_MAX, RELAY_TRANSACTION_BYTES_MAX, RELAY_TRANSACTION_MESSAGES_MAX } from './outbox-relay';
 
 const WRITERS = 8;
 const EVENTS_PER_WRITER = 1_250;
 const BATCH_PER_TRANSACTION = 25;
 const TOPIC = 'relay.test.v1';
 const STREAMS_PER_WRITER = 5;
-/** Far above the broker's 1 MiB record batch limit when all of it goes to one partition. */
+/** Far above the broker's 1 MiB record batch limit when all of it goes to one partition, and above one transaction's bytes. */
 const LARGE_MESSAGES = 24;
 const LARGE_MESSAGE_BYTES = 100 * 1024;
+/** The broker's message.max.bytes, which one partition's record batch may not pass. */
+const BROKER_RECORD_BATCH_BYTES_MAX = 1024 * 1024;
 
 function startRelay(testDb: TestDatabase, kafka: TestKafka): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'testing', 'relay-process.ts')], {
@@ -105,7 +107,7 @@ describe('outbox relay', () => {
     const topic = 'relay.large.v1';
     await kafka.createTopics([topic]);
     const padding = 'x'.repeat(LARGE_MESSAGE_BYTES);
-    expect(LARGE_MESSAGES * LARGE_MESSAGE_BYTES).toBeGreaterThan(2 * RELAY_BATCH_BYTES_MAX);
+    expect(LARGE_MESSAGES * LARGE_MESSAGE_BYTES).toBeGreaterThan(RELAY_TRANSACTION_BYTES_MAX);
     await db.transaction(async (tx) => {
       await enqueue(tx, Array.from({ length: LARGE_MESSAGES }, (_, index) => ({ topic, key: 'one-key', value: { index, padding } })));
     });
@@ -114,6 +116,30 @@ describe('outbox relay', () => {
     try {
       const read = await kafka.readUntil(topic, (messages) => messages.length >= LARGE_MESSAGES, 60_000);
       expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: LARGE_MESSAGES }, (_, index) => index));
+    } finally {
+      await relay.stop();
+    }
+  }, 90_000);
+
+  it('publishes in one transaction more messages for one partition than the broker takes in one record batch', async () => {
+    const topic = 'relay.one-partition.v1';
+    await kafka.createTopics([topic]);
+    const count = RELAY_TRANSACTION_MESSAGES_MAX;
+    const padding = 'y'.repeat(400);
+    await db.transaction(async (tx) => {
+      await enqueue(tx, Array.from({ length: count }, (_, index) => ({ topic, key: 'one-key', value: { index, padding } })));
+    });
+    const sentBytes = Number((await db.query<{ bytes: string }>('SELECT sum(bytes) AS bytes FROM outbox WHERE position IN (SELECT position FROM outbox_messages WHERE topic = $1)', [topic])).rows[0]!.bytes);
+    expect(sentBytes).toBeGreaterThan(BROKER_RECORD_BATCH_BYTES_MAX);
+    expect(sentBytes).toBeLessThanOrEqual(RELAY_TRANSACTION_BYTES_MAX);
+    expect(sentBytes).toBeGreaterThan(RELAY_SEND_BYTES_MAX);
+    const transactions: number[] = [];
+    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-one-partition', onPublished: (published) => transactions.push(published) });
+    relay.start();
+    try {
+      const read = await kafka.readUntil(topic, (messages) => messages.length >= count, 60_000);
+      expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: count }, (_, index) => index));
+      expect(transactions).toEqual([count]);
     } finally {
       await relay.stop();
     }

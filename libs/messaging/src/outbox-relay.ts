@@ -5,16 +5,23 @@ import { compressionType, KafkaCompression } from './compression';
 import { ensureTopics, TopicNamer } from './kafka';
 import { CLOUDEVENTS_CONTENT_TYPE, KafkaPacking, OutgoingMessage, packForPartitions, PACKED_TOPICS } from './packed-records';
 
-/** The most messages one Kafka transaction carries, unless one outbox row alone holds more. */
-export const RELAY_BATCH_SIZE_MAX = 1_000;
 /**
- * The most message bytes (values and keys) one Kafka transaction carries. The broker refuses a
- * record batch over message.max.bytes (1 MiB by default), and every message of one partition
- * travels in one record batch, so the whole transaction stays well below that. The relay sends an
- * outbox row whole, so a row holds at most this much (OUTBOX_ROW_BYTES_MAX), or a single message.
+ * The most messages one send of the relay carries, unless one outbox row alone holds more. A
+ * send's messages for one partition travel in one record batch, so this and RELAY_SEND_BYTES_MAX
+ * keep every record batch well below the broker's message.max.bytes (1 MiB by default), headers
+ * included.
  */
-export const RELAY_BATCH_BYTES_MAX = 512 * 1024;
-if (OUTBOX_ROW_BYTES_MAX > RELAY_BATCH_BYTES_MAX) throw new Error('an outbox row must fit in one relay transaction');
+export const RELAY_SEND_MESSAGES_MAX = 1_000;
+/** The most message bytes (values and keys) one send carries. The relay sends an outbox row whole. */
+export const RELAY_SEND_BYTES_MAX = 512 * 1024;
+if (OUTBOX_ROW_BYTES_MAX > RELAY_SEND_BYTES_MAX) throw new Error('an outbox row must fit in one send of the relay');
+/**
+ * The most messages and bytes one Kafka transaction carries, in sends within the bounds above. A
+ * transaction costs the broker about eight requests whatever it carries, and they were 70 % of its
+ * requests at the pipeline's maximum rate (docs/benchmarks.md, twenty-first pass).
+ */
+export const RELAY_TRANSACTION_MESSAGES_MAX = 4 * RELAY_SEND_MESSAGES_MAX;
+export const RELAY_TRANSACTION_BYTES_MAX = 4 * RELAY_SEND_BYTES_MAX;
 export const RELAY_IDLE_POLL_MS = 250;
 /**
  * How soon the relay reads again when committed rows are held back because an older transaction
@@ -74,6 +81,7 @@ export interface OutboxRelayOptions {
   readonly namer: TopicNamer;
   /** Names the relay: its transactional id, checkpoint group and advisory lock derive from it. */
   readonly relayName: string;
+  /** The most messages one transaction carries (RELAY_TRANSACTION_MESSAGES_MAX when not given). */
   readonly batchSizeMax?: number;
   /** How the relay compresses what it sends (`none` when not given); consumers read any codec. */
   readonly compression?: KafkaCompression;
@@ -110,7 +118,7 @@ export class OutboxRelay {
   private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.batchSizeMax = options.batchSizeMax ?? RELAY_BATCH_SIZE_MAX;
+    this.batchSizeMax = options.batchSizeMax ?? RELAY_TRANSACTION_MESSAGES_MAX;
   }
 
   private get checkpointGroup(): string {
@@ -200,7 +208,7 @@ export class OutboxRelay {
     let heldBackPolls = 0;
     while (this.running) {
       this.notified = false;
-      const read = await readOutbox(this.options.db, checkpoint, { messagesMax: this.batchSizeMax, bytesMax: RELAY_BATCH_BYTES_MAX });
+      const read = await readOutbox(this.options.db, checkpoint, { messagesMax: this.batchSizeMax, bytesMax: RELAY_TRANSACTION_BYTES_MAX });
       if (read.length === 0) {
         const heldBack = await hasOutboxAfter(this.options.db, checkpoint);
         heldBackPolls = heldBack ? heldBackPolls + 1 : 0;
@@ -209,30 +217,32 @@ export class OutboxRelay {
         continue;
       }
       heldBackPolls = 0;
-      const batch = serializedRows(read, this.options.namer);
+      const sends = rowsBySend(read).map((rows) => serializedRows(rows, this.options.namer));
       const last = read[read.length - 1]!;
       const previous = checkpoint;
       checkpoint = { transactionId: last.transactionId, position: last.position };
-      await withinTimeout(this.publish(batch, checkpoint), 'publishing a batch');
+      await withinTimeout(this.publish(sends, checkpoint), 'publishing a batch');
       // Every row at or behind the previous checkpoint is gone: deleted above on taking leadership,
       // or by the batch before. A failure here ends the leadership, and the next one starts above.
       await recordPublished(this.options.db, this.options.relayName, checkpoint, previous);
-      this.options.onPublished?.(batch.length);
+      this.options.onPublished?.(sends.reduce((count, send) => count + send.length, 0));
     }
   }
 
-  private async publish(batch: readonly SerializedMessage[], checkpoint: Checkpoint): Promise<void> {
+  /** Sends one after another in one transaction: each partition receives them in their order. */
+  private async publish(sends: readonly (readonly SerializedMessage[])[], checkpoint: Checkpoint): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('relay published without leadership');
-    await this.ensureTopicsOf(batch);
-    const topicMessages = await this.packed(groupByTopic(batch));
+    await this.ensureTopicsOf(sends.flat());
     const transaction = await producer.transaction();
     try {
-      await transaction.sendBatch({
-        acks: -1,
-        compression: compressionType(this.options.compression ?? 'none'),
-        topicMessages,
-      });
+      for (const send of sends) {
+        await transaction.sendBatch({
+          acks: -1,
+          compression: compressionType(this.options.compression ?? 'none'),
+          topicMessages: await this.packed(groupByTopic(send)),
+        });
+      }
       await transaction.sendOffsets({
         consumerGroupId: this.checkpointGroup,
         topics: [
@@ -335,7 +345,32 @@ function serialized(message: PendingOutboxMessage, namer: TopicNamer): Serialize
   };
 }
 
-/** Every message of the rows, in order. readOutbox already kept the rows within the relay's bounds. */
+/**
+ * The rows cut, in order, into runs within RELAY_SEND_MESSAGES_MAX and RELAY_SEND_BYTES_MAX. A row
+ * is never cut: one that alone holds more messages (OUTBOX_ROW_MESSAGES_MAX allows it) is a send
+ * of its own, and OUTBOX_ROW_BYTES_MAX keeps every row within the bytes.
+ */
+export function rowsBySend<Row extends { readonly bytes: number; readonly messages: readonly unknown[] }>(rows: readonly Row[]): Row[][] {
+  const sends: Row[][] = [];
+  let current: Row[] = [];
+  let messages = 0;
+  let bytes = 0;
+  for (const row of rows) {
+    if (current.length > 0 && (messages + row.messages.length > RELAY_SEND_MESSAGES_MAX || bytes + row.bytes > RELAY_SEND_BYTES_MAX)) {
+      sends.push(current);
+      current = [];
+      messages = 0;
+      bytes = 0;
+    }
+    current.push(row);
+    messages += row.messages.length;
+    bytes += row.bytes;
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
+
+/** Every message of the rows, in order. */
 function serializedRows(rows: readonly PendingOutboxRow[], namer: TopicNamer): SerializedMessage[] {
   return rows.flatMap((row) => row.messages.map((message) => serialized(message, namer)));
 }
