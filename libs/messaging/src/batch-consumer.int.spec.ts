@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompressionCodecs, CompressionTypes, Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
 import { PoolClient } from 'pg';
-import { cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
+import { CloudEvent, cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { Database, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, lateProxy, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { BatchConsumer, ConsumedInput, ConsumerFaults, SimulatedCrash } from './batch-consumer';
@@ -116,9 +116,8 @@ describe('batch consumer', () => {
     }
   }, 60_000);
 
-  it('starts again, and then handles every input once, after kafkajs gives it up on an error it does not retry', async () => {
-    const sku = `SKU-${randomUUID()}`;
-    const events = Array.from({ length: 20 }, () => goodsReceived(sku, 1));
+  /** Publishes the events as one zstd batch, whose decoding the tests below can make fail. */
+  async function publishZstd(sku: string, events: readonly CloudEvent[]): Promise<void> {
     await kafka.createTopics([TOPIC]);
     const producer = kafka.kafka.producer();
     await producer.connect();
@@ -127,13 +126,29 @@ describe('batch consumer', () => {
     } finally {
       await producer.disconnect();
     }
-    // The first zstd batch read fails as a batch kafkajs cannot decode does: not retried, the consumer given up.
+  }
+
+  /**
+   * Makes a zstd batch read fail as a batch kafkajs cannot decode does (not retried, the consumer
+   * given up) whenever `undecodable` says so; answers the function that puts the codec back.
+   */
+  function failZstdDecoding(undecodable: () => boolean): () => void {
     const zstd = CompressionCodecs[CompressionTypes.ZSTD];
-    let failures = 0;
     CompressionCodecs[CompressionTypes.ZSTD] = () => ({
       ...zstd(),
-      decompress: (buffer: Buffer) => (failures++ === 0 ? Promise.reject(new KafkaJSNonRetriableError('undecodable batch')) : zstd().decompress(buffer)),
+      decompress: (buffer: Buffer) => (undecodable() ? Promise.reject(new KafkaJSNonRetriableError('undecodable batch')) : zstd().decompress(buffer)),
     });
+    return () => {
+      CompressionCodecs[CompressionTypes.ZSTD] = zstd;
+    };
+  }
+
+  it('starts again, and then handles every input once, after kafkajs gives it up on an error it does not retry', async () => {
+    const sku = `SKU-${randomUUID()}`;
+    const events = Array.from({ length: 20 }, () => goodsReceived(sku, 1));
+    await publishZstd(sku, events);
+    let failures = 0;
+    const restoreZstd = failZstdDecoding(() => failures++ === 0);
     const logged: string[] = [];
     let crashes = 0;
     const subject = new BatchConsumer({
@@ -154,9 +169,52 @@ describe('batch consumer', () => {
       expect(crashes).toBe(1);
       expect(logged).toContain('error kafka consumer stopped on an error kafkajs does not retry; starting it again undecodable batch');
     } finally {
-      CompressionCodecs[CompressionTypes.ZSTD] = zstd;
+      restoreZstd();
       await subject.stop();
     }
+  }, 60_000);
+
+  it('says it is restarting through a crash loop on an error kafkajs does not retry, and consuming once a fetch comes back whole', async () => {
+    const sku = `SKU-${randomUUID()}`;
+    const events = Array.from({ length: 5 }, () => goodsReceived(sku, 1));
+    await publishZstd(sku, events);
+    let undecodable = true;
+    // What the consumer says while a fetch is being decoded, that is after each join.
+    const statesWhileFetching: string[] = [];
+    const restoreZstd = failZstdDecoding(() => {
+      statesWhileFetching.push(subject.state);
+      return undecodable;
+    });
+    let crashes = 0;
+    const groupId = `crash-loop-${randomUUID()}`;
+    const subject = new BatchConsumer({
+      kafka: kafka.kafka,
+      namer: kafka.namer,
+      db,
+      groupId,
+      consumerName: groupId,
+      topics: [TOPIC],
+      handlerFor: () => recordEffects,
+      metrics: { crashed: () => crashes++ },
+    });
+    expect(subject.state).toBe('starting');
+    try {
+      await subject.start();
+      // The second crash comes after a join and a fetch that failed again: a crash loop, not one crash.
+      await eventually(async () => (crashes >= 2 ? true : undefined), 30_000);
+      expect(subject.state).toBe('restarting');
+      expect(statesWhileFetching).toContain('restarting');
+      expect(statesWhileFetching).not.toContain('consuming');
+      undecodable = false;
+      await eventually(async () => (subject.state === 'consuming' ? true : undefined), 30_000);
+      const effects = await effectsOfAll(events.map((event) => event.id));
+      expect([...effects.values()].every((count) => count === 1)).toBe(true);
+      expect(subject.state).toBe('consuming');
+    } finally {
+      restoreZstd();
+      await subject.stop();
+    }
+    expect(subject.state).toBe('stopped');
   }, 60_000);
 
   it('dead-letters poison inputs with their reason and processes the valid inputs behind them', async () => {

@@ -35,6 +35,12 @@ export const START_RETRY_MS_MAX = 10_000;
 /** A crash this long after the last one starts the backoff over (see rejoinAfterCrash). */
 export const CRASH_BACKOFF_RESET_MS = 300_000;
 
+/**
+ * Whether the consumer takes inputs: `starting` until its first fetch after joining its group,
+ * `consuming` from then on, `restarting` from a crash until it fetches again, `stopped` from stop() on.
+ */
+export type ConsumerState = 'starting' | 'consuming' | 'restarting' | 'stopped';
+
 /** One validated input as a handler sees it. `topic` is the logical (contract) name. */
 export interface ConsumedInput {
   readonly event: CloudEvent;
@@ -149,10 +155,15 @@ export class BatchConsumer {
   private stopping = false;
   private crashes = 0;
   private lastCrashAt = -Infinity;
+  private current: ConsumerState = 'starting';
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.chunkSizeMax = options.chunkSizeMax ?? CHUNK_SIZE_MAX;
     this.retriesMax = options.retriesMax ?? HANDLER_RETRIES_MAX;
+  }
+
+  get state(): ConsumerState {
+    return this.current;
   }
 
   /**
@@ -209,6 +220,7 @@ export class BatchConsumer {
       retry: { retries: 10 },
     });
     const consumer = this.consumer;
+    this.followState(consumer);
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) void this.rejoinAfterCrash(consumer, payload.error);
     });
@@ -221,6 +233,23 @@ export class BatchConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.track(this.consumeBatch(payload)),
+    });
+  }
+
+  /**
+   * The state follows kafkajs's events, not consumer.run(): run() resolves even when the join
+   * crashed, and kafkajs restarts a consumer itself after a crash it retries. The consumer counts
+   * as consuming from its first fetch that came back whole, not from the join: a consumer that
+   * crashes on a batch it cannot decode joins again and again, but never finishes that fetch, and
+   * so stays `restarting` through the whole crash loop. A consumer already let go changes nothing.
+   */
+  private followState(consumer: Consumer): void {
+    const mayChange = () => consumer === this.consumer && !this.stopping;
+    consumer.on(consumer.events.FETCH, () => {
+      if (mayChange()) this.current = 'consuming';
+    });
+    consumer.on(consumer.events.CRASH, () => {
+      if (mayChange()) this.current = 'restarting';
     });
   }
 
@@ -259,6 +288,7 @@ export class BatchConsumer {
     const consumer = this.consumer;
     const producer = this.producer;
     this.stopping = true;
+    this.current = 'stopped';
     await Promise.allSettled([...this.inFlight]);
     await consumer?.disconnect();
     await producer?.disconnect();

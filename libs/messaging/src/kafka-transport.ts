@@ -1,7 +1,7 @@
 import { BaseRpcContext, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { PoolClient } from 'pg';
-import { BatchConsumer, BatchConsumerOptions, ConsumedInput, HandlerOutcome } from './batch-consumer';
+import { BatchConsumer, BatchConsumerOptions, ConsumedInput, ConsumerState, HandlerOutcome } from './batch-consumer';
 
 /** What an @EventPattern(topic) handler receives besides its inputs: the transaction to write in. */
 export class KafkaBatchContext extends BaseRpcContext<[string, PoolClient]> {
@@ -32,6 +32,7 @@ export interface KafkaHandlerExtras {
  */
 export class KafkaTransport extends Server implements CustomTransportStrategy {
   private consumer: BatchConsumer | null = null;
+  private closed = false;
 
   constructor(private readonly options: KafkaTransportOptions) {
     super();
@@ -40,6 +41,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** The logical topics its @EventPattern handlers consume. */
   get topics(): string[] {
     return [...this.messageHandlers.keys()];
+  }
+
+  /** Its consumer's state; `starting` before Nest has called listen, `stopped` once it has closed it. */
+  get state(): ConsumerState {
+    return this.consumer?.state ?? (this.closed ? 'stopped' : 'starting');
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -66,6 +72,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.consumer?.stop();
     this.consumer = null;
   }

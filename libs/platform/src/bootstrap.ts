@@ -7,6 +7,7 @@ import { Database, isTransientError, MigrationClass, runMigrations } from '@rest
 import { ConsumedInput, KafkaTransport, ProcessedInputsPruner, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
 import { watchConsumerLag } from './consumer-lag';
+import { ConsumerReadiness } from './health';
 import { Metrics } from './metrics';
 import { ShutdownTasks } from './shutdown-tasks';
 import { KAFKA } from './tokens';
@@ -57,6 +58,7 @@ export async function startService(config: ServiceConfig, definition: ServiceDef
       log,
       ...definition.consumer,
     });
+    app.get(ConsumerReadiness).follow(() => transport.state);
     app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
     await app.startAllMicroservices();
     const stopWatching = watchConsumerLag(metrics.consumerLag, app.get<Kafka>(KAFKA), app.get(TopicNamer), definition.consumer.groupId);

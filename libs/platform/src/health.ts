@@ -1,12 +1,35 @@
-import { Controller, Get, HttpCode, Inject, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Injectable, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import { Admin, Kafka } from 'kafkajs';
 import { Database } from '@restock/event-store';
+import type { ConsumerState } from '@restock/messaging';
 import { KAFKA } from './tokens';
 
 export const READINESS_TIMEOUT_MS = 2_000;
 
+/** The consumer's line in /health/ready: `up` while it consumes, otherwise why it does not. */
+export type ConsumerCheck = 'up' | Exclude<ConsumerState, 'consuming'>;
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+}
+
+/**
+ * Where readiness reads the state of the service's Kafka consumer. The consumer is made only after
+ * the Nest application (see startService), which connects it here then; a service without a
+ * consumer never does, and its readiness has no consumer check.
+ */
+@Injectable()
+export class ConsumerReadiness {
+  private stateOf: (() => ConsumerState) | null = null;
+
+  follow(stateOf: () => ConsumerState): void {
+    this.stateOf = stateOf;
+  }
+
+  check(): ConsumerCheck | undefined {
+    const state = this.stateOf?.();
+    return state === 'consuming' ? 'up' : state;
+  }
 }
 
 @Controller('health')
@@ -16,6 +39,7 @@ export class HealthController implements OnModuleDestroy {
   constructor(
     private readonly db: Database,
     @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly consumer: ConsumerReadiness,
   ) {}
 
   @Get('live')
@@ -23,12 +47,20 @@ export class HealthController implements OnModuleDestroy {
     return { status: 'ok' };
   }
 
+  /**
+   * Ready when PostgreSQL and Kafka answer and the consumer, if the service has one, consumes: a
+   * service whose consumer is starting or being started again after a crash takes HTTP requests
+   * but not its inputs, so what it answers falls behind (a crash loop would otherwise look ready).
+   */
   @Get('ready')
   @HttpCode(200)
   async ready() {
     const [postgres, kafka] = await Promise.all([this.postgresReachable(), this.kafkaReachable()]);
-    const body = { status: postgres && kafka ? 'ok' : 'unavailable', checks: { postgres: postgres ? 'up' : 'down', kafka: kafka ? 'up' : 'down' } };
-    if (!postgres || !kafka) throw new ServiceUnavailableException(body);
+    const consumer = this.consumer.check();
+    const checks = { postgres: postgres ? 'up' : 'down', kafka: kafka ? 'up' : 'down', ...(consumer === undefined ? {} : { consumer }) };
+    const allUp = Object.values(checks).every((check) => check === 'up');
+    const body = { status: allUp ? 'ok' : 'unavailable', checks };
+    if (!allUp) throw new ServiceUnavailableException(body);
     return body;
   }
 

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { Database, POOL_SIZE_MAX, runtimeRoleOf } from '@restock/event-store';
 import { createKafka, OutboxRelay, TopicNamer } from '@restock/messaging';
 import type { ServiceConfig } from './config';
-import { HealthController } from './health';
+import { ConsumerReadiness, HealthController } from './health';
 import { Metrics, MetricsController } from './metrics';
 import { RethrowToTransportFilter } from './rethrow-to-transport.filter';
 import { ShutdownTasks } from './shutdown-tasks';
@@ -104,12 +104,13 @@ export class PlatformModule {
           }) },
         { provide: TopicNamer, useValue: new TopicNamer(config.topicPrefix) },
         Metrics,
+        ConsumerReadiness,
         OutboxRelayRunner,
         DatabaseCloser,
         ShutdownTasks,
         { provide: APP_FILTER, useClass: RethrowToTransportFilter },
       ],
-      exports: [SERVICE_CONFIG, Database, KAFKA, TopicNamer, Metrics, ShutdownTasks],
+      exports: [SERVICE_CONFIG, Database, KAFKA, TopicNamer, Metrics, ShutdownTasks, ConsumerReadiness],
     };
   }
 }
