@@ -18,7 +18,7 @@ if (OUTBOX_ROW_BYTES_MAX > RELAY_SEND_BYTES_MAX) throw new Error('an outbox row 
 /**
  * The most messages and bytes one Kafka transaction carries, in sends within the bounds above. A
  * transaction costs the broker about eight requests whatever it carries, and they were 70 % of its
- * requests at the pipeline's maximum rate (docs/benchmarks.md, twenty-first pass).
+ * requests at the pipeline's maximum rate (docs/benchmarks.md, twentieth pass).
  */
 export const RELAY_TRANSACTION_MESSAGES_MAX = 4 * RELAY_SEND_MESSAGES_MAX;
 export const RELAY_TRANSACTION_BYTES_MAX = 4 * RELAY_SEND_BYTES_MAX;
