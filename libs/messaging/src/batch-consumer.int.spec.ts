@@ -4,7 +4,7 @@ import { PoolClient } from 'pg';
 import { CloudEvent, cloudEvent, deadLetterTopic, TOPICS } from '@restock/contracts';
 import { Database, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, lateProxy, TestDatabase, testKafka, TestKafka } from '@restock/testing';
-import { BatchConsumer, ConsumedInput, ConsumerFaults, SimulatedCrash } from './batch-consumer';
+import { BatchConsumer, BatchConsumerOptions, ConsumedInput, ConsumerFaults, SimulatedCrash } from './batch-consumer';
 import { DLQ_HEADER } from './dead-letters';
 
 const TOPIC = TOPICS.warehouseEvents;
@@ -143,6 +143,23 @@ describe('batch consumer', () => {
     };
   }
 
+  /** A consumer of TOPIC, and how many crashes its metrics have counted so far. */
+  function crashCountingConsumer(groupId: string, log?: BatchConsumerOptions['log']): { subject: BatchConsumer; crashes: () => number } {
+    let crashes = 0;
+    const subject = new BatchConsumer({
+      kafka: kafka.kafka,
+      namer: kafka.namer,
+      db,
+      groupId,
+      consumerName: groupId,
+      topics: [TOPIC],
+      handlerFor: () => recordEffects,
+      metrics: { crashed: () => crashes++ },
+      log,
+    });
+    return { subject, crashes: () => crashes };
+  }
+
   it('starts again, and then handles every input once, after kafkajs gives it up on an error it does not retry', async () => {
     const sku = `SKU-${randomUUID()}`;
     const events = Array.from({ length: 20 }, () => goodsReceived(sku, 1));
@@ -150,23 +167,12 @@ describe('batch consumer', () => {
     let failures = 0;
     const restoreZstd = failZstdDecoding(() => failures++ === 0);
     const logged: string[] = [];
-    let crashes = 0;
-    const subject = new BatchConsumer({
-      kafka: kafka.kafka,
-      namer: kafka.namer,
-      db,
-      groupId: `crash-${randomUUID()}`,
-      consumerName: `crash-${randomUUID()}`,
-      topics: [TOPIC],
-      handlerFor: () => recordEffects,
-      metrics: { crashed: () => crashes++ },
-      log: (level, message, fields) => logged.push(`${level} ${message} ${String(fields?.['error'])}`),
-    });
+    const { subject, crashes } = crashCountingConsumer(`crash-${randomUUID()}`, (level, message, fields) => logged.push(`${level} ${message} ${String(fields?.['error'])}`));
     await subject.start();
     try {
       const effects = await effectsOfAll(events.map((event) => event.id));
       expect([...effects.values()].every((count) => count === 1)).toBe(true);
-      expect(crashes).toBe(1);
+      expect(crashes()).toBe(1);
       expect(logged).toContain('error kafka consumer stopped on an error kafkajs does not retry; starting it again undecodable batch');
     } finally {
       restoreZstd();
@@ -185,23 +191,12 @@ describe('batch consumer', () => {
       statesWhileFetching.push(subject.state);
       return undecodable;
     });
-    let crashes = 0;
-    const groupId = `crash-loop-${randomUUID()}`;
-    const subject = new BatchConsumer({
-      kafka: kafka.kafka,
-      namer: kafka.namer,
-      db,
-      groupId,
-      consumerName: groupId,
-      topics: [TOPIC],
-      handlerFor: () => recordEffects,
-      metrics: { crashed: () => crashes++ },
-    });
+    const { subject, crashes } = crashCountingConsumer(`crash-loop-${randomUUID()}`);
     expect(subject.state).toBe('starting');
     try {
       await subject.start();
       // The second crash comes after a join and a fetch that failed again: a crash loop, not one crash.
-      await eventually(async () => (crashes >= 2 ? true : undefined), 30_000);
+      await eventually(async () => (crashes() >= 2 ? true : undefined), 30_000);
       expect(subject.state).toBe('restarting');
       expect(statesWhileFetching).toContain('restarting');
       expect(statesWhileFetching).not.toContain('consuming');
