@@ -56,8 +56,8 @@ describe('cutting a relay transaction into sends', () => {
     );
   });
 
-  it('sends a row alone when it holds more messages than a send carries', () => {
-    const large: Row = { id: 1, bytes: 10, messages: Array.from({ length: RELAY_SEND_MESSAGES_MAX + 1 }) };
+  it('sends a message larger than a send carries in a send of its own', () => {
+    const large: Row = { id: 1, bytes: RELAY_SEND_BYTES_MAX + 1, messages: [undefined] };
     const small: Row = { id: 0, bytes: 10, messages: [undefined] };
     expect(rowsBySend([small, large, small])).toEqual([[small], [large], [small]]);
   });

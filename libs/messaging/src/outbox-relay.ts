@@ -1,6 +1,6 @@
 import { Kafka, PartitionMetadata, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { Database, hasOutboxAfter, loadOutboxCheckpoint, OUTBOX_ROW_BYTES_MAX, PendingOutboxMessage, PendingOutboxRow, readOutbox, recordPublished } from '@restock/event-store';
+import { Database, hasOutboxAfter, loadOutboxCheckpoint, OUTBOX_ROW_BYTES_MAX, OUTBOX_ROW_MESSAGES_MAX, PendingOutboxMessage, PendingOutboxRow, readOutbox, recordPublished } from '@restock/event-store';
 import { compressionType, KafkaCompression } from './compression';
 import { ensureTopics, TopicNamer } from './kafka';
 import { CLOUDEVENTS_CONTENT_TYPE, KafkaPacking, OutgoingMessage, packForPartitions, PACKED_TOPICS } from './packed-records';
@@ -14,7 +14,7 @@ import { CLOUDEVENTS_CONTENT_TYPE, KafkaPacking, OutgoingMessage, packForPartiti
 export const RELAY_SEND_MESSAGES_MAX = 1_000;
 /** The most message bytes (values and keys) one send carries. The relay sends an outbox row whole. */
 export const RELAY_SEND_BYTES_MAX = 512 * 1024;
-if (OUTBOX_ROW_BYTES_MAX > RELAY_SEND_BYTES_MAX) throw new Error('an outbox row must fit in one send of the relay');
+if (OUTBOX_ROW_BYTES_MAX > RELAY_SEND_BYTES_MAX || OUTBOX_ROW_MESSAGES_MAX > RELAY_SEND_MESSAGES_MAX) throw new Error('an outbox row must fit in one send of the relay');
 /**
  * The most messages and bytes one Kafka transaction carries, in sends within the bounds above. A
  * transaction costs the broker about eight requests whatever it carries, and they were 70 % of its
@@ -347,8 +347,8 @@ function serialized(message: PendingOutboxMessage, namer: TopicNamer): Serialize
 
 /**
  * The rows cut, in order, into runs within RELAY_SEND_MESSAGES_MAX and RELAY_SEND_BYTES_MAX. A row
- * is never cut: one that alone holds more messages (OUTBOX_ROW_MESSAGES_MAX allows it) is a send
- * of its own, and OUTBOX_ROW_BYTES_MAX keeps every row within the bytes.
+ * is never cut: OUTBOX_ROW_MESSAGES_MAX and OUTBOX_ROW_BYTES_MAX keep a row within a send, except a
+ * row of one message larger than a row's bytes, which is a send of its own.
  */
 export function rowsBySend<Row extends { readonly bytes: number; readonly messages: readonly unknown[] }>(rows: readonly Row[]): Row[][] {
   const sends: Row[][] = [];
