@@ -373,6 +373,58 @@ describe('batch consumer', () => {
     }
   }, 60_000);
 
+  it('settles the inputs of several topics in one transaction, each with its own topic\'s handler and in its order', async () => {
+    const second = TOPICS.inventoryEvents;
+    const skus = Array.from({ length: 6 }, () => `SKU-${randomUUID()}`);
+    const received = sameSkuRuns(skus, 3);
+    // The same facts as the inventory service states them: same keys, another topic.
+    const stocked = sameSkuRuns(skus, 3).map(({ sku, event }) => ({ sku, event: { ...event, id: randomUUID(), type: 'StockReceived' } }));
+    await kafka.createTopics([TOPIC, second]);
+    await kafka.publish(TOPIC, received.map(({ sku, event }) => ({ key: sku, value: event })));
+    await kafka.publish(second, stocked.map(({ sku, event }) => ({ key: sku, value: event })));
+    const handledBy = new Map<string, string>();
+    const groupId = `topics-${randomUUID()}`;
+    const subject = new BatchConsumer({
+      kafka: kafka.kafka,
+      namer: kafka.namer,
+      db,
+      groupId,
+      consumerName: groupId,
+      topics: [TOPIC, second],
+      handlerFor: (topic) => async (inputs, tx) => {
+        for (const input of inputs) handledBy.set(input.event.id, topic);
+        await tx.query('INSERT INTO settled (input_id, sku, partition) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])', [
+          inputs.map((input) => input.event.id),
+          inputs.map((input) => input.message.key!.toString()),
+          inputs.map((input) => input.partition),
+        ]);
+      },
+    });
+    await subject.start();
+    try {
+      const ids = [...received, ...stocked].map(({ event }) => event.id);
+      const rows = await eventually(async () => {
+        const result = await db.query<{ input_id: string; tx: string }>('SELECT input_id, tx::text FROM settled WHERE input_id = ANY($1) ORDER BY seq', [ids]);
+        return result.rows.length >= ids.length ? result.rows : undefined;
+      }, 30_000);
+      expect(rows).toHaveLength(ids.length);
+      for (const { event } of received) expect(handledBy.get(event.id)).toBe(TOPIC);
+      for (const { event } of stocked) expect(handledBy.get(event.id)).toBe(second);
+      const order = rows.map((row) => row.input_id);
+      for (const sku of skus) {
+        for (const published of [received, stocked]) {
+          const ofSku = published.filter((entry) => entry.sku === sku).map(({ event }) => event.id);
+          expect(order.filter((id) => ofSku.includes(id))).toEqual(ofSku);
+        }
+      }
+      const topicsOf = new Map<string, Set<string>>();
+      for (const row of rows) topicsOf.set(row.tx, (topicsOf.get(row.tx) ?? new Set()).add(handledBy.get(row.input_id)!));
+      expect(Math.max(...[...topicsOf.values()].map((topics) => topics.size))).toBe(2);
+    } finally {
+      await subject.stop();
+    }
+  }, 60_000);
+
   it('dead-letters the one input that breaks a shared transaction and settles the other partitions once', async () => {
     const skus = Array.from({ length: 6 }, () => `SKU-${randomUUID()}`);
     const published = sameSkuRuns(skus, 3);

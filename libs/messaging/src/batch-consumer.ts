@@ -96,8 +96,8 @@ interface PendingChunk {
   readonly settled: { resolve(): void; reject(error: unknown): void };
 }
 
-/** The chunks of one logical topic waiting for a transaction, and whether one is being handled. */
-interface TopicQueue {
+/** The chunks waiting for a transaction, and whether one is being handled. */
+interface SettleQueue {
   readonly pending: PendingChunk[];
   settling: boolean;
 }
@@ -151,7 +151,7 @@ export class BatchConsumer {
   private readonly retriesMax: number;
   /** Batches being handled; kafkajs leaves the group without waiting for concurrent ones. */
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly queues = new Map<string, TopicQueue>();
+  private readonly queue: SettleQueue = { pending: [], settling: false };
   private stopping = false;
   private crashes = 0;
   private lastCrashAt = -Infinity;
@@ -314,7 +314,7 @@ export class BatchConsumer {
       // A chunk ends at a record's end: a packed record's events are settled, and its offset committed, together.
       if (inputs < this.chunkSizeMax && at < batch.messages.length - 1) continue;
       await new Promise<void>((resolve, reject) =>
-        this.settle(topic, {
+        this.settle({
           physicalTopic: batch.topic,
           partition: batch.partition,
           valid,
@@ -361,18 +361,16 @@ export class BatchConsumer {
   }
 
   /**
-   * Queues a partition's chunk for its topic. A fetch hands over every partition's batch at once,
-   * so the chunks that arrive while the topic's previous transaction runs, or in the same turn of
+   * Queues a partition's chunk. A fetch hands over every partition's batch at once, of every
+   * topic, so the chunks that arrive while the previous transaction runs, or in the same turn of
    * the event loop, are settled together: one transaction, one dead-letter send and one offset
    * commit for all of them. Per-partition order holds (a partition's next chunk waits for this
-   * one), and a topic's transactions run one at a time, so they do not wait on each other's locks.
+   * one), and the consumer's transactions run one at a time. Until the twenty-first pass each
+   * topic had a queue of its own; the saga's topics, all keyed by SKU, then waited on each other's
+   * locks, 41 ms a transaction (docs/benchmarks.md).
    */
-  private settle(topic: string, chunk: PendingChunk): void {
-    let queue = this.queues.get(topic);
-    if (queue === undefined) {
-      queue = { pending: [], settling: false };
-      this.queues.set(topic, queue);
-    }
+  private settle(chunk: PendingChunk): void {
+    const queue = this.queue;
     queue.pending.push(chunk);
     if (!queue.settling) {
       queue.settling = true;
@@ -380,7 +378,7 @@ export class BatchConsumer {
     }
   }
 
-  private async settlePending(queue: TopicQueue): Promise<void> {
+  private async settlePending(queue: SettleQueue): Promise<void> {
     try {
       while (queue.pending.length > 0) {
         const taken = takeChunks(queue.pending, INPUTS_PER_TRANSACTION_MAX);
@@ -475,8 +473,12 @@ export class BatchConsumer {
         const claimed = await claimInputs(tx, consumerName, inputs.map((input) => input.event.id));
         fresh = inputs.filter((input) => claimed.delete(input.event.id));
         if (fresh.length === 0) return [];
-        const outcome = await this.options.handlerFor(inputs[0]!.topic)(fresh, tx);
-        const rejected = outcome?.rejected ?? [];
+        const rejected: Rejection[] = [];
+        // Topics in the order their first input came; Kafka orders nothing across topics.
+        for (const [topic, ofTopic] of byTopic(fresh)) {
+          const outcome = await this.options.handlerFor(topic)(ofTopic, tx);
+          rejected.push(...(outcome?.rejected ?? []));
+        }
         if (rejected.length > 0) {
           await tx.query('DELETE FROM processed_inputs WHERE consumer = $1 AND input_id = ANY($2::text[])', [
             consumerName,
@@ -492,11 +494,29 @@ export class BatchConsumer {
       },
       { lockKeys },
     );
-    const duplicates = inputs.length - fresh.length;
-    if (duplicates > 0) this.options.metrics?.duplicate?.(inputs[0]!.topic, duplicates);
-    this.options.metrics?.processed?.(inputs[0]!.topic, fresh.length, performance.now() - started);
+    this.countHandled(inputs, fresh, performance.now() - started);
     return { fresh, rejected: letters };
   }
+
+  /** Per topic: the inputs handled and the transaction's time, and the duplicates passed over. */
+  private countHandled(inputs: readonly ConsumedInput[], fresh: readonly ConsumedInput[], elapsedMs: number): void {
+    const freshByTopic = byTopic(fresh);
+    for (const [topic, ofTopic] of byTopic(inputs)) {
+      const handled = freshByTopic.get(topic)?.length ?? 0;
+      if (ofTopic.length > handled) this.options.metrics?.duplicate?.(topic, ofTopic.length - handled);
+      this.options.metrics?.processed?.(topic, handled, elapsedMs);
+    }
+  }
+}
+
+function byTopic(inputs: readonly ConsumedInput[]): Map<string, ConsumedInput[]> {
+  const grouped = new Map<string, ConsumedInput[]>();
+  for (const input of inputs) {
+    const ofTopic = grouped.get(input.topic);
+    if (ofTopic === undefined) grouped.set(input.topic, [input]);
+    else ofTopic.push(input);
+  }
+  return grouped;
 }
 
 /** Takes chunks from the front, in order, while their inputs fit in `inputsMax`; always at least one. */
