@@ -319,17 +319,19 @@ describe('batch consumer', () => {
   }, 60_000);
 
   /** Records which transaction handled each input, from which partition, in handling order; fails on the inputs in `poison`. */
-  function settling(groupId: string, poison: ReadonlySet<string> = new Set()) {
+  /** A consumer that records each input it settles, with its transaction, in `settled`, and in `handledBy` which topic's handler took it. */
+  function settling(groupId: string, poison: ReadonlySet<string> = new Set(), topics: readonly string[] = [TOPIC], handledBy = new Map<string, string>()) {
     return new BatchConsumer({
       kafka: kafka.kafka,
       namer: kafka.namer,
       db,
       groupId,
       consumerName: groupId,
-      topics: [TOPIC],
+      topics,
       retriesMax: 0,
-      handlerFor: () => async (inputs, tx) => {
+      handlerFor: (topic) => async (inputs, tx) => {
         if (inputs.some((input) => poison.has(input.event.id))) throw new Error('this input breaks its handler');
+        for (const input of inputs) handledBy.set(input.event.id, topic);
         await tx.query('INSERT INTO settled (input_id, sku, partition) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])', [
           inputs.map((input) => input.event.id),
           inputs.map((input) => input.message.key!.toString()),
@@ -383,23 +385,7 @@ describe('batch consumer', () => {
     await kafka.publish(TOPIC, received.map(({ sku, event }) => ({ key: sku, value: event })));
     await kafka.publish(second, stocked.map(({ sku, event }) => ({ key: sku, value: event })));
     const handledBy = new Map<string, string>();
-    const groupId = `topics-${randomUUID()}`;
-    const subject = new BatchConsumer({
-      kafka: kafka.kafka,
-      namer: kafka.namer,
-      db,
-      groupId,
-      consumerName: groupId,
-      topics: [TOPIC, second],
-      handlerFor: (topic) => async (inputs, tx) => {
-        for (const input of inputs) handledBy.set(input.event.id, topic);
-        await tx.query('INSERT INTO settled (input_id, sku, partition) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])', [
-          inputs.map((input) => input.event.id),
-          inputs.map((input) => input.message.key!.toString()),
-          inputs.map((input) => input.partition),
-        ]);
-      },
-    });
+    const subject = settling(`topics-${randomUUID()}`, new Set(), [TOPIC, second], handledBy);
     await subject.start();
     try {
       const ids = [...received, ...stocked].map(({ event }) => event.id);
