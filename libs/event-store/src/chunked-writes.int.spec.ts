@@ -4,7 +4,7 @@ import { Database } from './database';
 import { ConcurrencyError } from './errors';
 import { appendToStreams, NewEvent, readAllVisible, readStream, START } from './event-store';
 import { EVENT_STORE_MIGRATIONS, runMigrations } from './migrations';
-import { enqueue, OUTBOX_ROW_BYTES_MAX, OUTBOX_ROW_MESSAGES_MAX, OUTBOX_ROWS_PER_STATEMENT, OutboxMessage, PendingOutboxRow, readOutbox } from './outbox';
+import { enqueue, OUTBOX_MESSAGE_BYTES_MAX, OUTBOX_ROW_BYTES_MAX, OUTBOX_ROW_MESSAGES_MAX, OUTBOX_ROWS_PER_STATEMENT, OutboxMessage, PendingOutboxRow, readOutbox } from './outbox';
 import { ROWS_PER_STATEMENT } from './row-chunks';
 
 /** More rows than two statements hold, so a write takes three. */
@@ -135,6 +135,18 @@ describe('writes larger than one statement', () => {
     await expect(failing).rejects.toThrow(`outbox: a message to ${topic} without a value`);
     const result = await db.query<{ count: string }>('SELECT count(*) FROM outbox_messages WHERE topic = $1', [topic]);
     expect(Number(result.rows[0]!.count)).toBe(0);
+  });
+
+  it('refuses a message larger than a Kafka record may carry, and enqueues nothing of its transaction; one at the bound goes in', async () => {
+    const topic = `t-${randomUUID()}`;
+    // A JSON string of n characters is n + 2 bytes; the key is 'k'.
+    const ofBytes = (bytes: number) => ({ topic, key: 'k', value: 'x'.repeat(bytes - 1 - 2) });
+    const failing = db.transaction((tx) => enqueue(tx, [...messages(3, topic), ofBytes(OUTBOX_MESSAGE_BYTES_MAX + 1)]));
+    await expect(failing).rejects.toThrow(`outbox: a message to ${topic} of ${OUTBOX_MESSAGE_BYTES_MAX + 1} bytes, over the ${OUTBOX_MESSAGE_BYTES_MAX}`);
+    const count = async () => Number((await db.query<{ count: string }>('SELECT count(*) FROM outbox_messages WHERE topic = $1', [topic])).rows[0]!.count);
+    expect(await count()).toBe(0);
+    await db.transaction((tx) => enqueue(tx, [ofBytes(OUTBOX_MESSAGE_BYTES_MAX)]));
+    expect(await count()).toBe(1);
   });
 
   it('enqueues nothing of a large batch whose transaction fails after it', async () => {

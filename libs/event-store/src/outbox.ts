@@ -14,6 +14,13 @@ export interface OutboxMessage {
  * (RELAY_SEND_BYTES_MAX, 512 KiB). A single larger message gets a row of its own.
  */
 export const OUTBOX_ROW_BYTES_MAX = 256 * 1024;
+/**
+ * The most bytes (key and value) one message may have. The broker refuses a record batch over its
+ * message.max.bytes (1 MiB by default, 1,048,588 bytes), and a larger message would hold up its
+ * relay for good, retrying it; this leaves 48 KiB of that for the headers and the batch's framing.
+ * Consumers dead-letter an input over 1 MiB (MESSAGE_BYTES_MAX), so nothing larger could be read either.
+ */
+export const OUTBOX_MESSAGE_BYTES_MAX = 1_000_000;
 /** The most messages one outbox row holds. */
 export const OUTBOX_ROW_MESSAGES_MAX = 1_000;
 /** Rows per INSERT: a statement carries at most this many rows' text (2 MiB). */
@@ -48,6 +55,7 @@ function* outboxRowsOf(messages: Iterable<OutboxMessage>): Generator<OutboxRowTo
     const value = JSON.stringify(message.value) as string | undefined;
     if (value === undefined) throw new Error(`outbox: a message to ${message.topic} without a value`);
     const size = messageBytes(message.key, value);
+    if (size > OUTBOX_MESSAGE_BYTES_MAX) throw new Error(`outbox: a message to ${message.topic} of ${size} bytes, over the ${OUTBOX_MESSAGE_BYTES_MAX} a Kafka record may carry`);
     if (lines.length > 0 && (bytes + size > OUTBOX_ROW_BYTES_MAX || lines.length === OUTBOX_ROW_MESSAGES_MAX)) {
       yield { messageCount: lines.length, bytes, text: lines.join('\n') };
       lines = [];

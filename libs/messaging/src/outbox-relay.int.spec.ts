@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { appendToStreams, Database, enqueue, EVENT_STORE_MIGRATIONS, runMigrations } from '@restock/event-store';
+import { appendToStreams, Database, enqueue, EVENT_STORE_MIGRATIONS, OUTBOX_MESSAGE_BYTES_MAX, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
 import { OutboxRelay, RELAY_SEND_BYTES_MAX, RELAY_TRANSACTION_BYTES_MAX, RELAY_TRANSACTION_MESSAGES_MAX } from './outbox-relay';
 
@@ -140,6 +140,22 @@ describe('outbox relay', () => {
       const read = await kafka.readUntil(topic, (messages) => messages.length >= count, 60_000);
       expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: count }, (_, index) => index));
       expect(transactions).toEqual([count]);
+    } finally {
+      await relay.stop();
+    }
+  }, 90_000);
+
+  it('publishes a message as large as the outbox takes, with headers, within what the broker takes', async () => {
+    const topic = 'relay.largest.v1';
+    await kafka.createTopics([topic]);
+    // A JSON string of n characters is n + 2 bytes; the key is 'k'.
+    const value = 'z'.repeat(OUTBOX_MESSAGE_BYTES_MAX - 1 - 2);
+    await db.transaction((tx) => enqueue(tx, [{ topic, key: 'k', value, headers: { causationid: randomUUID(), 'ce_type': 'Largest' } }]));
+    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-largest' });
+    relay.start();
+    try {
+      const [read] = await kafka.readUntil(topic, (messages) => messages.length >= 1, 60_000);
+      expect(parseValue<string>(read!)).toBe(value);
     } finally {
       await relay.stop();
     }
