@@ -96,12 +96,6 @@ interface PendingChunk {
   readonly settled: { resolve(): void; reject(error: unknown): void };
 }
 
-/** The chunks waiting for a transaction, and whether one is being handled. */
-interface SettleQueue {
-  readonly pending: PendingChunk[];
-  settling: boolean;
-}
-
 export interface BatchConsumerOptions {
   readonly kafka: Kafka;
   readonly namer: TopicNamer;
@@ -151,7 +145,9 @@ export class BatchConsumer {
   private readonly retriesMax: number;
   /** Batches being handled; kafkajs leaves the group without waiting for concurrent ones. */
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly queue: SettleQueue = { pending: [], settling: false };
+  /** Chunks waiting for a transaction, and whether one is being handled. */
+  private readonly pending: PendingChunk[] = [];
+  private settling = false;
   private stopping = false;
   private crashes = 0;
   private lastCrashAt = -Infinity;
@@ -370,18 +366,17 @@ export class BatchConsumer {
    * locks, 41 ms a transaction (docs/benchmarks.md).
    */
   private settle(chunk: PendingChunk): void {
-    const queue = this.queue;
-    queue.pending.push(chunk);
-    if (!queue.settling) {
-      queue.settling = true;
-      setImmediate(() => void this.settlePending(queue));
+    this.pending.push(chunk);
+    if (!this.settling) {
+      this.settling = true;
+      setImmediate(() => void this.settlePending());
     }
   }
 
-  private async settlePending(queue: SettleQueue): Promise<void> {
+  private async settlePending(): Promise<void> {
     try {
-      while (queue.pending.length > 0) {
-        const taken = takeChunks(queue.pending, INPUTS_PER_TRANSACTION_MAX);
+      while (this.pending.length > 0) {
+        const taken = takeChunks(this.pending, INPUTS_PER_TRANSACTION_MAX);
         try {
           await this.settleTogether(taken);
           for (const chunk of taken) chunk.settled.resolve();
@@ -390,7 +385,7 @@ export class BatchConsumer {
         }
       }
     } finally {
-      queue.settling = false;
+      this.settling = false;
     }
   }
 

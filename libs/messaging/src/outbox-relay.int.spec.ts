@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { appendToStreams, Database, enqueue, EVENT_STORE_MIGRATIONS, OUTBOX_MESSAGE_BYTES_MAX, runMigrations } from '@restock/event-store';
 import { createTestDatabase, eventually, parseValue, TestDatabase, testKafka, TestKafka } from '@restock/testing';
-import { OutboxRelay, RELAY_SEND_BYTES_MAX, RELAY_TRANSACTION_BYTES_MAX, RELAY_TRANSACTION_MESSAGES_MAX } from './outbox-relay';
+import { OutboxRelay, OutboxRelayOptions, RELAY_SEND_BYTES_MAX, RELAY_TRANSACTION_BYTES_MAX, RELAY_TRANSACTION_MESSAGES_MAX } from './outbox-relay';
 
 const WRITERS = 8;
 const EVENTS_PER_WRITER = 1_250;
@@ -76,6 +76,17 @@ describe('outbox relay', () => {
     await testDb.drop();
   });
 
+  /** Runs `work` while a relay of the test outbox publishes, and stops the relay after it. */
+  async function whileRelaying<T>(options: Pick<OutboxRelayOptions, 'relayName'> & Partial<OutboxRelayOptions>, work: () => Promise<T>): Promise<T> {
+    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, ...options });
+    relay.start();
+    try {
+      return await work();
+    } finally {
+      await relay.stop();
+    }
+  }
+
   it('publishes 10,000 events from 8 concurrent writers exactly once, in stream order, across a kill -9 and restart', async () => {
     const total = WRITERS * EVENTS_PER_WRITER;
     let relay = startRelay(testDb, kafka);
@@ -111,14 +122,10 @@ describe('outbox relay', () => {
     await db.transaction(async (tx) => {
       await enqueue(tx, Array.from({ length: LARGE_MESSAGES }, (_, index) => ({ topic, key: 'one-key', value: { index, padding } })));
     });
-    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-large', batchSizeMax: 1_000 });
-    relay.start();
-    try {
-      const read = await kafka.readUntil(topic, (messages) => messages.length >= LARGE_MESSAGES, 60_000);
-      expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: LARGE_MESSAGES }, (_, index) => index));
-    } finally {
-      await relay.stop();
-    }
+    await whileRelaying({ relayName: 'relay-large', batchSizeMax: 1_000 }, async () => {
+        const read = await kafka.readUntil(topic, (messages) => messages.length >= LARGE_MESSAGES, 60_000);
+        expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: LARGE_MESSAGES }, (_, index) => index));
+    });
   }, 90_000);
 
   it('publishes in one transaction more messages for one partition than the broker takes in one record batch', async () => {
@@ -134,15 +141,11 @@ describe('outbox relay', () => {
     expect(sentBytes).toBeLessThanOrEqual(RELAY_TRANSACTION_BYTES_MAX);
     expect(sentBytes).toBeGreaterThan(RELAY_SEND_BYTES_MAX);
     const transactions: number[] = [];
-    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-one-partition', onPublished: (published) => transactions.push(published) });
-    relay.start();
-    try {
-      const read = await kafka.readUntil(topic, (messages) => messages.length >= count, 60_000);
-      expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: count }, (_, index) => index));
-      expect(transactions).toEqual([count]);
-    } finally {
-      await relay.stop();
-    }
+    await whileRelaying({ relayName: 'relay-one-partition', onPublished: (published) => transactions.push(published) }, async () => {
+        const read = await kafka.readUntil(topic, (messages) => messages.length >= count, 60_000);
+        expect(read.map((message) => parseValue<{ index: number }>(message).index)).toEqual(Array.from({ length: count }, (_, index) => index));
+        expect(transactions).toEqual([count]);
+    });
   }, 90_000);
 
   it('publishes a message as large as the outbox takes, with headers, within what the broker takes', async () => {
@@ -151,14 +154,10 @@ describe('outbox relay', () => {
     // A JSON string of n characters is n + 2 bytes; the key is 'k'.
     const value = 'z'.repeat(OUTBOX_MESSAGE_BYTES_MAX - 1 - 2);
     await db.transaction((tx) => enqueue(tx, [{ topic, key: 'k', value, headers: { causationid: randomUUID(), 'ce_type': 'Largest' } }]));
-    const relay = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-largest' });
-    relay.start();
-    try {
-      const [read] = await kafka.readUntil(topic, (messages) => messages.length >= 1, 60_000);
-      expect(parseValue<string>(read!)).toBe(value);
-    } finally {
-      await relay.stop();
-    }
+    await whileRelaying({ relayName: 'relay-largest' }, async () => {
+        const [read] = await kafka.readUntil(topic, (messages) => messages.length >= 1, 60_000);
+        expect(parseValue<string>(read!)).toBe(value);
+    });
   }, 90_000);
 
   it('clears the rows a predecessor published but had not recorded when it stopped, without publishing them again', async () => {
@@ -167,24 +166,16 @@ describe('outbox relay', () => {
     await db.transaction((tx) => enqueue(tx, Array.from({ length: 5 }, (_, index) => ({ topic, key: `key-${index}`, value: { index } }))));
     await db.query('CREATE TABLE handover_copy AS SELECT * FROM outbox WHERE position IN (SELECT position FROM outbox_messages WHERE topic = $1)', [topic]);
     const outboxMessages = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox_messages WHERE topic = $1', [topic])).rows[0]!.n);
-    const first = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-handover' });
-    first.start();
-    try {
+    await whileRelaying({ relayName: 'relay-handover' }, async () => {
       await kafka.readUntil(topic, (messages) => messages.length >= 5, 60_000);
       await eventually(async () => ((await outboxMessages()) === 0 ? true : undefined), 30_000);
-    } finally {
-      await first.stop();
-    }
+    });
     // The state a predecessor leaves when it stops after its Kafka commit, before the rows are recorded.
     await db.query('INSERT INTO outbox SELECT * FROM handover_copy');
     expect(await outboxMessages()).toBe(5);
-    const second = new OutboxRelay({ db, kafka: kafka.kafka, namer: kafka.namer, relayName: 'relay-handover' });
-    second.start();
-    try {
+    await whileRelaying({ relayName: 'relay-handover' }, async () => {
       await eventually(async () => ((await outboxMessages()) === 0 ? true : undefined), 30_000);
       await expect(kafka.readUntil(topic, (messages) => messages.length > 5, 3_000)).rejects.toThrow(/without meeting/);
-    } finally {
-      await second.stop();
-    }
+    });
   }, 120_000);
 });

@@ -6,7 +6,7 @@ import { ensureTopics, TopicNamer } from './kafka';
 import { CLOUDEVENTS_CONTENT_TYPE, KafkaPacking, OutgoingMessage, packForPartitions, PACKED_TOPICS } from './packed-records';
 
 /**
- * The most messages one send of the relay carries, unless one outbox row alone holds more. A
+ * The most messages one send of the relay carries (an outbox row holds at most as many). A
  * send's messages for one partition travel in one record batch, so this and RELAY_SEND_BYTES_MAX
  * keep every record batch well below the broker's message.max.bytes (1 MiB by default), headers
  * included.
